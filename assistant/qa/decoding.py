@@ -1,0 +1,90 @@
+"""Start/end logits of every window -> the best answer span, as an exact substring of the context.
+
+The reference procedure (BERT's run_squad, the Hugging Face QA pipeline): in each window take
+the `n_best` highest start and end logits among the context tokens, keep the pairs with
+end >= start, at most `max_answer_len` tokens, and a start token that has its maximum context
+in this window; score = start logit + end logit; the best pair over all windows wins. The
+answer text is cut from the original context with the tokens' character offsets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.qa.features import Window
+
+
+@dataclass(frozen=True)
+class Span:
+    """An answer: `context[start_char:end_char] == text`; `score` is start + end logit."""
+
+    text: str
+    score: float
+    start_char: int
+    end_char: int
+
+
+def best_span(
+    context: str,
+    windows: Sequence[Window],
+    start_logits: Sequence[np.ndarray],
+    end_logits: Sequence[np.ndarray],
+    *,
+    n_best: int = 20,
+    max_answer_len: int = 30,
+) -> Span | None:
+    """The highest-scoring valid span over all windows, or None when no window has one.
+
+    `start_logits[i]` and `end_logits[i]` belong to `windows[i]`; they may be longer than the
+    window (padded runs): only the first `len(windows[i])` values are read.
+    """
+    if not (len(windows) == len(start_logits) == len(end_logits)):
+        raise ValueError("one pair of logit vectors is needed per window")
+    best: Span | None = None
+    for window, starts, ends in zip(windows, start_logits, end_logits, strict=True):
+        candidate = _best_in_window(context, window, starts, ends, n_best, max_answer_len)
+        if candidate is not None and (best is None or candidate.score > best.score):
+            best = candidate
+    return best
+
+
+def _best_in_window(
+    context: str,
+    window: Window,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    n_best: int,
+    max_answer_len: int,
+) -> Span | None:
+    lo, hi = window.context_start, window.context_end
+    if hi <= lo:
+        return None
+    starts = np.asarray(starts, dtype=np.float32).reshape(-1)[: len(window)]
+    ends = np.asarray(ends, dtype=np.float32).reshape(-1)[: len(window)]
+    start_candidates = lo + _top_indices(starts[lo:hi], n_best)
+    end_candidates = lo + _top_indices(ends[lo:hi], n_best)
+
+    best_score, best_pair = -np.inf, None
+    for s in start_candidates:
+        if not window.max_context[s]:
+            continue
+        for e in end_candidates:
+            if e < s or e - s + 1 > max_answer_len:
+                continue
+            total = float(starts[s] + ends[e])
+            if total > best_score:
+                best_score, best_pair = total, (int(s), int(e))
+    if best_pair is None:
+        return None
+    start_char = int(window.offsets[best_pair[0], 0])
+    end_char = int(window.offsets[best_pair[1], 1])
+    return Span(context[start_char:end_char], best_score, start_char, end_char)
+
+
+def _top_indices(values: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest values, largest first (ties: lower index first)."""
+    order = np.argsort(-values, kind="stable")
+    return order[:k]

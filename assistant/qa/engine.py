@@ -1,0 +1,90 @@
+"""The QA engine: question + context -> windows -> model -> best span.
+
+Runner-agnostic: the Pi uses `TFLiteRunner`; the converter's PyTorch reference runner plugs in
+the same way, so source and converted models are compared through identical pre- and
+post-processing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.qa.bundle import MODEL_FILE, VOCAB_FILE, BundleInfo, load_bundle
+from assistant.qa.decoding import Span, best_span
+from assistant.qa.features import QATokenizer
+from assistant.qa.runner import Runner, TFLiteRunner
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The best span (None if no window had a valid one) and how many windows were run."""
+
+    span: Span | None
+    windows: int
+
+
+class QAEngine:
+    """Extractive QA over any context length with one `Runner`."""
+
+    def __init__(
+        self,
+        tokenizer: QATokenizer,
+        runner: Runner,
+        *,
+        n_best: int = 20,
+        max_answer_len: int = 30,
+        info: BundleInfo | None = None,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.runner = runner
+        self.n_best = n_best
+        self.max_answer_len = max_answer_len
+        self.info = info  # the bundle's description when loaded from one
+
+    @classmethod
+    def from_bundle(cls, folder: str | Path, *, threads: int = 2, verify: bool = True) -> QAEngine:
+        """Load a bundle made by qa-convert; raises `BundleError` naming a bad file."""
+        folder = Path(folder)
+        info = load_bundle(folder, verify=verify)
+        return cls(
+            tokenizer_for_bundle(folder, info),
+            runner_for_bundle(folder, info, threads),
+            info=info,
+        )
+
+    def predict(self, question: str, context: str) -> Prediction:
+        windows = self.tokenizer.windows(question, context)
+        starts, ends = [], []
+        for window in windows:
+            s, e = self.runner.run(window)
+            starts.append(s)
+            ends.append(e)
+        span = best_span(
+            context, windows, starts, ends, n_best=self.n_best, max_answer_len=self.max_answer_len
+        )
+        return Prediction(span, len(windows))
+
+    def answer(self, question: str, context: str) -> Span | None:
+        """The best answer span of `context`, or None when there is none."""
+        return self.predict(question, context).span
+
+
+def tokenizer_for_bundle(folder: Path, info: BundleInfo) -> QATokenizer:
+    return QATokenizer(
+        folder / VOCAB_FILE,
+        lowercase=info.lowercase,
+        max_seq_len=info.max_seq_len,
+        max_query_len=info.max_query_len,
+        doc_stride=info.doc_stride,
+    )
+
+
+def runner_for_bundle(folder: Path, info: BundleInfo, threads: int) -> TFLiteRunner:
+    return TFLiteRunner(
+        folder / MODEL_FILE,
+        inputs=info.inputs,
+        outputs=info.outputs,
+        signature=info.signature,
+        threads=threads,
+    )

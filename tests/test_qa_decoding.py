@@ -1,0 +1,113 @@
+"""Span decoding on hand-made logits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.qa.decoding import best_span
+from assistant.qa.features import QATokenizer, Window
+
+
+@pytest.fixture
+def tokenizer(tiny_vocab: Path) -> QATokenizer:
+    return QATokenizer(tiny_vocab, lowercase=True, max_seq_len=48, max_query_len=8, doc_stride=8)
+
+
+def logits_for(window: Window, start_at: dict[int, float], end_at: dict[int, float]):
+    starts = np.zeros(len(window), dtype=np.float32)
+    ends = np.zeros(len(window), dtype=np.float32)
+    for i, v in start_at.items():
+        starts[i] = v
+    for i, v in end_at.items():
+        ends[i] = v
+    return starts, ends
+
+
+def ctx_index(window: Window, context: str, word: str) -> int:
+    """Token index in the window of the first token of `word` in the context."""
+    char = context.index(word)
+    for i in range(window.context_start, window.context_end):
+        if window.offsets[i, 0] == char:
+            return i
+    raise AssertionError(word)
+
+
+def test_answer_is_exact_substring_with_punctuation(tokenizer: QATokenizer) -> None:
+    context = "It opened on 31 March, 1889 (officially)."
+    (w,) = tokenizer.windows("when?", context)
+    s, e = ctx_index(w, context, "31"), ctx_index(w, context, "1889")
+    span = best_span(context, [w], *map(lambda x: [x], logits_for(w, {s: 5}, {e: 5})))
+    assert span.text == "31 March, 1889"
+    assert context[span.start_char : span.end_char] == span.text
+    assert span.score == pytest.approx(10.0)
+
+
+def test_unicode_answer_keeps_original_characters(tokenizer: QATokenizer) -> None:
+    context = "The café is called Naïve Résumé today."
+    (w,) = tokenizer.windows("name?", context)
+    s = ctx_index(w, context, "Naïve")
+    e = ctx_index(w, context, "Résumé") + 1  # "Résumé" -> several pieces; end on a later one
+    while e + 1 < w.context_end and w.offsets[e + 1, 0] < context.index(" today"):
+        e += 1
+    span = best_span(context, [w], *map(lambda x: [x], logits_for(w, {s: 3}, {e: 3})))
+    assert span.text == "Naïve Résumé"
+
+
+def test_end_before_start_is_never_returned(tokenizer: QATokenizer) -> None:
+    context = "red blue green river paris"
+    (w,) = tokenizer.windows("q", context)
+    a, d = ctx_index(w, context, "red"), ctx_index(w, context, "river")
+    # argmax(start)=delta, argmax(end)=alpha: the seed's decoding would return end < start
+    starts, ends = logits_for(w, {d: 9.0, a: 1.0}, {a: 9.0, d: 2.0})
+    span = best_span(context, [w], [starts], [ends])
+    assert span.start_char <= span.end_char
+    # the best valid pair: start river(9) + end river(2) = 11 beats red..river (1+2) etc.
+    assert span.text == "river"
+
+
+def test_max_answer_length(tokenizer: QATokenizer) -> None:
+    context = "red blue green river paris tower"
+    (w,) = tokenizer.windows("q", context)
+    first, last = ctx_index(w, context, "red"), ctx_index(w, context, "tower")
+    starts, ends = logits_for(w, {first: 10}, {last: 10, first + 1: 1})
+    long = best_span(context, [w], [starts], [ends], max_answer_len=30)
+    short = best_span(context, [w], [starts], [ends], max_answer_len=3)
+    assert long.text == context
+    assert short.text == "red blue"
+
+
+def test_only_context_tokens_are_candidates(tokenizer: QATokenizer) -> None:
+    context = "red blue green"
+    (w,) = tokenizer.windows("what colour?", context)
+    b = ctx_index(w, context, "blue")
+    starts, ends = logits_for(w, {0: 100, 1: 50, b: 1}, {0: 100, len(w) - 1: 50, b: 1})
+    span = best_span(context, [w], [starts], [ends])
+    assert span.text == "blue"
+
+
+def test_best_over_windows_and_padded_logits(tokenizer: QATokenizer) -> None:
+    context = " ".join(f"w{i}" for i in range(60))
+    windows = tokenizer.windows("q", context)
+    assert len(windows) >= 3
+    starts, ends = [], []
+    for k, w in enumerate(windows):
+        s, e = np.zeros(64, np.float32), np.zeros(64, np.float32)  # padded beyond len(w)
+        target = next(i for i in range(w.context_start, w.context_end) if w.max_context[i])
+        s[target] = e[target] = k + 1.0
+        s[len(w) :] = e[len(w) :] = 1000.0  # padding must be ignored
+        starts.append(s)
+        ends.append(e)
+    span = best_span(context, windows, starts, ends)
+    last = windows[-1]
+    target = next(i for i in range(last.context_start, last.context_end) if last.max_context[i])
+    assert span.start_char == last.offsets[target, 0]
+    assert span.score == pytest.approx(2.0 * len(windows))
+
+
+def test_no_context_gives_none(tokenizer: QATokenizer) -> None:
+    (w,) = tokenizer.windows("q", "")
+    s, e = logits_for(w, {}, {})
+    assert best_span("", [w], [s], [e]) is None
