@@ -53,6 +53,7 @@ def export_tflite(
     from transformers import TFAutoModelForQuestionAnswering
 
     transformers.logging.set_verbosity_error()
+    tf.get_logger().setLevel("ERROR")
 
     model = TFAutoModelForQuestionAnswering.from_pretrained(
         source.folder, from_pt=not source.from_tf

@@ -4,6 +4,7 @@ as the TFLite model, so both go through identical tokenization, windows and deco
 from __future__ import annotations
 
 import inspect
+import os
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,8 @@ class TorchQARunner:
 
 def load_torch_model(source: Source) -> torch.nn.Module:
     """The checkpoint as a PyTorch QA model (TensorFlow h5 weights are converted on load)."""
+    if not source.from_tf:
+        os.environ.setdefault("USE_TF", "0")  # spare transformers importing TensorFlow
     from transformers import AutoModelForQuestionAnswering
 
     return AutoModelForQuestionAnswering.from_pretrained(source.folder, from_tf=source.from_tf)
