@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Install (or remove) qa-assistant on Raspberry Pi OS bookworm (64-bit). Idempotent.
+#
+#   sudo systemd/install.sh [--source SPEC] [--no-venv] [--force]
+#   sudo systemd/install.sh --uninstall [--purge]
+#
+# Install: the system user (systemd-sysusers), the venv /opt/qa-assistant/venv with the `pi`
+# extra (pip, from SPEC: default this checkout; a wheel file or any pip requirement works),
+# /usr/local/bin/qa-assistant, the unit, the udev rule, the default /etc/qa-assistant/config.toml
+# (only where none exists: an edited config is kept), /opt/qa-assistant/models/ for the bundle
+# and the Vosk model; then enables the service (restarting it if it runs).
+# Uninstall: all of that; the library (/var/lib/qa-assistant) only with --purge.
+#
+# DESTDIR=/some/root installs into that folder instead of / and touches nothing outside it
+# (no apt, no systemctl/udev reload; the service is enabled with systemctl --root). --no-venv
+# skips the venv (tests). --force installs on another OS or architecture than the Pi's.
+set -euo pipefail
+
+DESTDIR="${DESTDIR:-}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PREFIX=/opt/qa-assistant
+UNIT=qa-assistant.service
+NAME=qa-assistant
+APT_PACKAGES=(python3-venv libportaudio2 libespeak-ng1 alsa-utils)
+# The Pi 5's GPIO goes through lgpio; gpiozero does not pull it in.
+PIP_EXTRA=("lgpio>=0.2.2")
+
+action=install
+source_spec="$(dirname "$HERE")"
+venv=yes
+force=no
+purge=no
+
+usage() {
+    sed -n '2,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+}
+
+die() {
+    echo "install.sh: $*" >&2
+    exit 1
+}
+
+say() {
+    echo "install.sh: $*"
+}
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+    --uninstall) action=uninstall ;;
+    --purge) purge=yes ;;
+    --no-venv) venv=no ;;
+    --force) force=yes ;;
+    --source)
+        [[ $# -ge 2 ]] || die "--source needs a value"
+        source_spec="$2"
+        shift
+        ;;
+    -h | --help)
+        usage
+        exit 0
+        ;;
+    *) die "unknown option $1 (see --help)" ;;
+    esac
+    shift
+done
+
+live() { [[ -z "$DESTDIR" ]]; }
+
+# Options for tools that can work on another root (systemctl, sysusers, userdel, groupdel).
+root_opt=()
+if ! live; then
+    DESTDIR="$(realpath -m "$DESTDIR")"
+    root_opt=(--root "$DESTDIR")
+fi
+
+check_platform() {
+    [[ "$(id -u)" -eq 0 ]] || die "run as root (sudo)"
+    [[ "$force" == yes ]] && return
+    local codename arch
+    # shellcheck source=/dev/null
+    codename="$(. /etc/os-release && echo "${VERSION_CODENAME:-}")"
+    arch="$(dpkg --print-architecture)"
+    if [[ "$codename" != bookworm || "$arch" != arm64 ]]; then
+        die "this is $codename/$arch, not Raspberry Pi OS bookworm arm64 (--force to go on)"
+    fi
+}
+
+install_apt_packages() {
+    local missing=()
+    for package in "${APT_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" ||
+            missing+=("$package")
+    done
+    if [[ ${#missing[@]} -gt 0 ]]; then
+        say "installing ${missing[*]}"
+        apt-get install -y --no-install-recommends "${missing[@]}"
+    fi
+}
+
+install_venv() {
+    local python="$DESTDIR$PREFIX/venv/bin/python"
+    [[ -x "$python" ]] || python3 -m venv "$DESTDIR$PREFIX/venv"
+    local spec="$source_spec"
+    # A folder (this checkout) or a wheel file gets the extra appended; a requirement is as given.
+    [[ -e "$spec" ]] && spec="$(realpath "$spec")[pi]"
+    say "installing $spec into $PREFIX/venv"
+    "$python" -m pip install --quiet --upgrade pip
+    "$python" -m pip install --quiet --upgrade "$spec" "${PIP_EXTRA[@]}"
+}
+
+install_files() {
+    install -D -m 0644 "$HERE/qa-assistant.sysusers" "$DESTDIR/etc/sysusers.d/$NAME.conf"
+    install -D -m 0644 "$HERE/$UNIT" "$DESTDIR/etc/systemd/system/$UNIT"
+    install -D -m 0644 "$HERE/99-qa-assistant-usb.rules" \
+        "$DESTDIR/etc/udev/rules.d/99-qa-assistant-usb.rules"
+    if [[ ! -e "$DESTDIR/etc/$NAME/config.toml" ]]; then
+        install -D -m 0644 "$HERE/config.toml" "$DESTDIR/etc/$NAME/config.toml"
+    else
+        say "keeping the existing /etc/$NAME/config.toml"
+    fi
+    install -d -m 0755 "$DESTDIR$PREFIX/models" "$DESTDIR/usr/local/bin"
+    ln -sfn "$PREFIX/venv/bin/qa-assistant" "$DESTDIR/usr/local/bin/qa-assistant"
+}
+
+do_install() {
+    if live; then
+        check_platform
+        install_apt_packages
+    fi
+    install_files
+    systemd-sysusers "${root_opt[@]}" "$NAME.conf"
+    if [[ "$venv" == yes ]]; then
+        install_venv
+    fi
+    if live; then
+        udevadm control --reload
+        systemctl daemon-reload
+        systemctl enable "$UNIT"
+        systemctl try-restart "$UNIT"
+    else
+        systemctl "${root_opt[@]}" enable "$UNIT"
+    fi
+    say "installed. Next: copy the model bundle and the Vosk model into $PREFIX/models/"
+    say "(docs/deploy.md), then: sudo systemctl restart $NAME && journalctl -fu $NAME"
+}
+
+do_uninstall() {
+    if live; then
+        [[ "$(id -u)" -eq 0 ]] || die "run as root (sudo)"
+        systemctl disable --now "$UNIT" 2>/dev/null || true
+    elif [[ -e "$DESTDIR/etc/systemd/system/$UNIT" ]]; then
+        systemctl "${root_opt[@]}" disable "$UNIT"
+    fi
+    rm -f "$DESTDIR/etc/systemd/system/$UNIT" \
+        "$DESTDIR/etc/udev/rules.d/99-qa-assistant-usb.rules" \
+        "$DESTDIR/etc/sysusers.d/$NAME.conf" \
+        "$DESTDIR/usr/local/bin/qa-assistant"
+    local opt_dir="$DESTDIR$PREFIX" config_dir="$DESTDIR/etc/$NAME"
+    rm -rf "$opt_dir" "$config_dir"
+    if grep -q "^$NAME:" "$DESTDIR/etc/passwd" 2>/dev/null; then
+        userdel "${root_opt[@]}" "$NAME"
+    fi
+    if grep -q "^$NAME:" "$DESTDIR/etc/group" 2>/dev/null; then
+        groupdel "${root_opt[@]}" "$NAME"
+    fi
+    if [[ "$purge" == yes ]]; then
+        rm -rf "$DESTDIR/var/lib/$NAME"
+    elif [[ -d "$DESTDIR/var/lib/$NAME" ]]; then
+        say "kept the library /var/lib/$NAME (--purge removes it)"
+    fi
+    if live; then
+        systemctl daemon-reload
+        udevadm control --reload
+    fi
+    say "removed"
+}
+
+"do_$action"

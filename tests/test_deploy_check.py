@@ -1,0 +1,188 @@
+"""`qa-assistant check`: each check finds real problems and says so in plain words.
+
+Audio runs in a subprocess against `qa_test_null`, an ALSA null PCM from a test ~/.asoundrc
+(PortAudio reads ALSA's configuration once, when sounddevice is first imported). GPIO uses
+gpiozero's mock pin factory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.check import (
+    KnownQuestion,
+    check_asr,
+    check_bundle,
+    check_button,
+    check_led,
+    check_model,
+    main_check,
+)
+from assistant.config import AsrConfig, ButtonConfig, LedConfig
+
+
+def fake_bundle(folder: Path) -> Path:
+    """A bundle whose checksums match but whose model is only a TFLite header."""
+    folder.mkdir()
+    files = {"model.tflite": b"\x1c\x00\x00\x00TFL3" + bytes(64), "vocab.txt": b"[PAD]\n"}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    info = {
+        "architecture": "bert",
+        "max_seq_len": 128,
+        "lowercase": True,
+        "signature": "serving_default",
+        "inputs": {"input_ids": "input_ids"},
+        "outputs": {"start_logits": "start_logits", "end_logits": "end_logits"},
+        "quantization": "dynamic",
+        "source": "test",
+        "converter_version": "0",
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+    }
+    (folder / "bundle.json").write_text(json.dumps(info))
+    return folder
+
+
+def test_bundle_checksums(tmp_path: Path) -> None:
+    bundle = fake_bundle(tmp_path / "bundle")
+    result = check_bundle(str(bundle))
+    assert result.ok, result.message
+    assert "checksums of all 2 files match" in result.message
+
+    (bundle / "vocab.txt").write_bytes(b"[UNK]\n")
+    result = check_bundle(str(bundle))
+    assert not result.ok
+    assert result.message == f"{bundle / 'vocab.txt'}: checksum mismatch (corrupted or modified)"
+
+
+def test_bundle_missing_or_not_configured(tmp_path: Path) -> None:
+    assert check_bundle("").message == "no model bundle configured: set answer.model"
+    result = check_bundle(str(tmp_path / "nowhere"))
+    assert not result.ok
+    assert "does not exist: copy the bundle made by qa-convert there" in result.message
+
+
+def test_model_that_does_not_run(tmp_path: Path) -> None:
+    bundle = fake_bundle(tmp_path / "bundle")
+    result = check_model(str(bundle), 1, KnownQuestion("q", "c", "c"))
+    assert not result.ok
+    assert result.message.startswith("the model does not run: ")
+
+
+@pytest.mark.slow
+def test_model_answers_the_known_question(request: pytest.FixtureRequest) -> None:
+    pytest.importorskip("converter.cli", reason="the converter makes the test bundle")
+    from assistant.qa.engine import QAEngine
+
+    bundle = str(request.getfixturevalue("tiny_bundle"))
+    question, context = "Where is the Eiffel tower?", "The Eiffel tower is in Paris."
+    span = QAEngine.from_bundle(bundle).answer(question, context)
+    assert span is not None
+    assert check_model(bundle, 1, KnownQuestion(question, context, span.text)).ok
+
+    wrong = check_model(bundle, 1, KnownQuestion(question, context, "Shakespeare"))
+    assert not wrong.ok
+    assert f"the model answered {span.text!r} instead of 'Shakespeare'" in wrong.message
+
+
+def test_vosk_model_folder(tmp_path: Path) -> None:
+    pytest.importorskip("vosk")
+    missing = check_asr(AsrConfig(vosk_model=str(tmp_path / "vosk")))
+    assert not missing.ok
+    assert f"the Vosk model folder {tmp_path / 'vosk'} does not exist" in missing.message
+
+    (tmp_path / "vosk").mkdir()
+    (tmp_path / "vosk" / "README").write_text("not a model")
+    broken = check_asr(AsrConfig(vosk_model=str(tmp_path / "vosk")))
+    assert not broken.ok
+    assert "is not a Vosk model that loads" in broken.message
+
+
+def test_pocketsphinx_builtin_model() -> None:
+    pytest.importorskip("pocketsphinx")
+    result = check_asr(AsrConfig(engine="pocketsphinx"))
+    assert result.ok, result.message
+
+
+AUDIO_CODE = """
+import dataclasses, json, sys
+from assistant.check import check_audio
+print(json.dumps(dataclasses.asdict(check_audio(sys.argv[1], sys.argv[2]))))
+"""
+
+
+def _check_audio(home: Path, name: str, device: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", AUDIO_CODE, name, device],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HOME": str(home)},
+        timeout=60,
+        check=True,
+    )
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+@pytest.fixture
+def null_alsa_home(tmp_path: Path) -> Path:
+    pytest.importorskip("sounddevice", reason="needs libportaudio2")
+    (tmp_path / ".asoundrc").write_text("pcm.qa_test_null { type null }\n")
+    return tmp_path
+
+
+def test_audio_devices_open_by_name(null_alsa_home: Path) -> None:
+    for name in ("microphone", "speaker"):
+        result = _check_audio(null_alsa_home, name, "qa_test_null")
+        assert result["ok"], result["message"]
+
+
+def test_audio_device_that_does_not_exist(null_alsa_home: Path) -> None:
+    result = _check_audio(null_alsa_home, "microphone", "USB PnP")
+    assert not result["ok"]
+    assert str(result["message"]).startswith("No input device matching 'USB PnP'. ")
+    assert "Input devices here: qa_test_null" in str(result["message"])
+
+
+@pytest.fixture
+def mock_pins(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gpiozero import Device
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    monkeypatch.setattr(Device, "pin_factory", MockFactory(pin_class=MockPWMPin))
+
+
+@pytest.mark.usefixtures("mock_pins")
+def test_gpio_pins_open() -> None:
+    assert check_button(ButtonConfig(pin=17)).ok
+    assert check_led(LedConfig(pin=27, pwm=True)).ok
+
+
+@pytest.mark.usefixtures("mock_pins")
+def test_gpio_pin_in_use() -> None:
+    from gpiozero import Button
+
+    with Button(17):
+        result = check_button(ButtonConfig(pin=17))
+    assert not result.ok
+    assert result.message.startswith("GPIO17 is in use: is the qa-assistant service running?")
+
+
+def test_main_check_prints_every_result(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[asr]\nvosk_model = "{tmp_path / "none"}"\n[led]\npin = 27\n')
+    args = argparse.Namespace(config=str(config), model=str(tmp_path / "bundle"))
+    assert main_check(args) == 1
+    lines = capsys.readouterr().out.splitlines()
+    names = [line.split(":")[0].split(maxsplit=1)[1] for line in lines[:-1]]
+    assert names == ["bundle", "model", "speech model", "microphone", "speaker", "button", "led"]
+    assert lines[0].startswith("FAIL  bundle: ")
+    assert lines[1] == "FAIL  model: not tried: the bundle check failed"
+    assert lines[-1].endswith(" of 7 checks failed")
