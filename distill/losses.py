@@ -1,0 +1,93 @@
+"""The loss terms of the DistilBERT recipe, each a pure function of tensors.
+
+All inputs are cast to float32 first, so the terms are the same under bf16/fp16 autocast.
+Terms follow Hugging Face's distillation/distiller.py and run_squad_w_distillation.py:
+
+- `soft_target_kl`: ``KLDiv(batchmean)(log_softmax(s/T), softmax(t/T)) * T^2`` over rows;
+- `masked_lm_ce`: cross-entropy with ignore_index -100;
+- `hidden_cosine`: cosine embedding loss (target 1) over the selected token vectors;
+- `span_ce`: the QA loss, the mean of the start and end cross-entropies;
+- `weighted_sum`: ``sum(alpha_k * term_k)``, where a term with alpha 0 is absent, not zeroed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+import torch.nn.functional as F
+
+IGNORE_INDEX = -100
+MASKED_LOGIT = -1e9  # exp(MASKED_LOGIT / T) is exactly 0 in float32 for any sane T
+
+
+def soft_target_kl(
+    student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float
+) -> torch.Tensor:
+    """KL(teacher || student) of temperature-softened distributions, times T^2.
+
+    Rows are the distributions (last dimension); "batchmean" divides the summed KL by the
+    number of rows. Entries of -inf-like size (see `mask_logits`) carry no probability.
+    """
+    s = student_logits.float() / temperature
+    t = teacher_logits.float() / temperature
+    kl = F.kl_div(F.log_softmax(s, dim=-1), F.softmax(t, dim=-1), reduction="batchmean")
+    return kl * temperature**2
+
+
+def select_rows(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The vectors of `values` (B, L, D) at positions where `mask` (B, L) is true, as (N, D)."""
+    return values[mask.bool()]
+
+
+def masked_lm_ce(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy over positions whose label is not -100 (logits (B, L, V))."""
+    return F.cross_entropy(
+        logits.float().reshape(-1, logits.size(-1)), labels.reshape(-1), ignore_index=IGNORE_INDEX
+    )
+
+
+def hidden_cosine(
+    student_hidden: torch.Tensor, teacher_hidden: torch.Tensor, mask: torch.Tensor
+) -> torch.Tensor:
+    """``CosineEmbeddingLoss(target=1)``, i.e. mean(1 - cos), over the tokens where mask is true."""
+    s = select_rows(student_hidden.float(), mask)
+    t = select_rows(teacher_hidden.float(), mask)
+    target = s.new_ones(s.size(0))
+    return F.cosine_embedding_loss(s, t, target)
+
+
+def mask_logits(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """float32 `logits` with positions where `mask` is false set to MASKED_LOGIT.
+
+    Used for span logits, so padding takes no probability in softmax, KL or cross-entropy.
+    """
+    logits = logits.float()
+    return logits.masked_fill(~mask.bool(), MASKED_LOGIT)
+
+
+def span_ce(
+    start_logits: torch.Tensor,
+    end_logits: torch.Tensor,
+    start_positions: torch.Tensor,
+    end_positions: torch.Tensor,
+) -> torch.Tensor:
+    """QA loss: (CE(start) + CE(end)) / 2, each a mean over the batch (logits (B, L))."""
+    start = F.cross_entropy(start_logits.float(), start_positions)
+    end = F.cross_entropy(end_logits.float(), end_positions)
+    return (start + end) / 2
+
+
+def weighted_sum(terms: Mapping[str, torch.Tensor], alphas: Mapping[str, float]) -> torch.Tensor:
+    """``sum(alphas[k] * terms[k])`` over the terms whose alpha is not 0.
+
+    A zero alpha removes its term exactly (it is skipped, so even a NaN term cannot leak in).
+    Raises ValueError when no term has a non-zero alpha.
+    """
+    used = [alphas[name] * value for name, value in terms.items() if alphas.get(name, 0.0) != 0]
+    if not used:
+        raise ValueError("every loss weight is 0: nothing to train")
+    total = used[0]
+    for value in used[1:]:
+        total = total + value
+    return total
