@@ -8,7 +8,8 @@ cd "$(dirname "$0")"
 
 APT_PACKAGES=(
   python3-venv python3-dev build-essential
-  espeak-ng libespeak-ng1 sox alsa-utils libportaudio2 pulseaudio libasound2-plugins
+  espeak-ng libespeak-ng1 sox alsa-utils libportaudio2 pulseaudio pulseaudio-utils
+  libasound2-plugins shellcheck
   systemd
 )
 

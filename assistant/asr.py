@@ -1,0 +1,131 @@
+"""Speech to text behind one small streaming interface, with Vosk and PocketSphinx engines.
+
+    recognizer.start()            a new utterance
+    recognizer.feed(pcm) -> str   16 kHz mono int16 audio in; the partial transcript so far
+    recognizer.finish() -> str    the final transcript ("" when nothing was recognized)
+
+Vosk is the default (a model folder from alphacephei.com in `asr.vosk_model`); with
+`asr.vocabulary_hints` its recognizer is limited to the loaded documents' words plus common
+question words (Vosk grammars only work with the small, dynamic-graph models). PocketSphinx uses
+the US English model that ships with its PyPI package.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
+
+from assistant.config import AsrConfig
+from assistant.errors import SetupError
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16000
+QUESTION_WORDS = (
+    "what when where who whom whose which why how is are was were do does did can could "
+    "would should will the a an of in on at to for from by with about and or not many much "
+    "long time there their it its this that these those i you we me my your our tell me please"
+).split()
+
+
+class AsrError(SetupError):
+    """The speech recognizer cannot start (missing or broken model)."""
+
+
+class Recognizer(Protocol):
+    def start(self) -> None: ...
+    def feed(self, pcm: bytes) -> str: ...
+    def finish(self) -> str: ...
+    def set_vocabulary(self, words: Iterable[str]) -> None: ...
+
+
+class VoskRecognizer:
+    def __init__(self, model_dir: str | Path, *, hints: bool = False) -> None:
+        folder = Path(model_dir)
+        if not folder.is_dir():
+            raise AsrError(
+                f"asr.vosk_model: {folder} is not a folder; download a model from "
+                "https://alphacephei.com/vosk/models and unpack it there"
+            )
+        if not any((folder / sub).exists() for sub in ("am", "conf", "graph")):
+            raise AsrError(f"asr.vosk_model: {folder} does not look like a Vosk model folder")
+        import vosk
+
+        vosk.SetLogLevel(-1)
+        try:
+            self._model = vosk.Model(str(folder))
+        except Exception as err:  # vosk raises a bare Exception for a broken model
+            raise AsrError(f"asr.vosk_model: {folder} is broken ({err})") from None
+        self._vosk = vosk
+        self._hints = hints
+        self._grammar: str | None = None
+        self._rec = None
+        self._final: list[str] = []
+
+    def set_vocabulary(self, words: Iterable[str]) -> None:
+        if self._hints:
+            vocabulary = sorted({w.lower() for w in words} | set(QUESTION_WORDS))
+            self._grammar = json.dumps([*vocabulary, "[unk]"])
+
+    def start(self) -> None:
+        args = (self._model, SAMPLE_RATE) + ((self._grammar,) if self._grammar else ())
+        self._rec = self._vosk.KaldiRecognizer(*args)
+        self._final = []
+
+    def feed(self, pcm: bytes) -> str:
+        if self._rec.AcceptWaveform(pcm):
+            self._final.append(json.loads(self._rec.Result()).get("text", ""))
+            return " ".join(self._final).strip()
+        partial = json.loads(self._rec.PartialResult()).get("partial", "")
+        return " ".join([*self._final, partial]).strip()
+
+    def finish(self) -> str:
+        self._final.append(json.loads(self._rec.FinalResult()).get("text", ""))
+        return _clean(" ".join(self._final))
+
+
+class PocketSphinxRecognizer:
+    """Buffers the utterance and decodes it whole in `finish` (`feed` returns no partials):
+    PocketSphinx's live cepstral-mean estimate makes block-by-block decoding of a short
+    question clearly worse than one full-utterance pass, which takes a fraction of real time."""
+
+    def __init__(self) -> None:
+        try:
+            from pocketsphinx import Decoder
+
+            self._decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
+        except (ImportError, RuntimeError, ValueError) as err:
+            raise AsrError(f"PocketSphinx cannot start ({err})") from None
+
+    def set_vocabulary(self, words: Iterable[str]) -> None:
+        """PocketSphinx keeps its full English dictionary (no hints)."""
+
+    def start(self) -> None:
+        self._audio = bytearray()
+
+    def feed(self, pcm: bytes) -> str:
+        self._audio += pcm
+        return ""
+
+    def finish(self) -> str:
+        self._decoder.start_utt()
+        self._decoder.process_raw(bytes(self._audio), False, True)
+        self._decoder.end_utt()
+        self._audio = bytearray()
+        hyp = self._decoder.hyp()
+        return _clean(hyp.hypstr if hyp is not None else "")
+
+
+def _clean(text: str) -> str:
+    words = [w for w in text.split() if w not in ("[unk]", "<unk>")]
+    return " ".join(words)
+
+
+def make_recognizer(config: AsrConfig) -> Recognizer:
+    """The configured engine, loaded now (errors surface before the daemon reports READY)."""
+    if config.engine == "pocketsphinx":
+        return PocketSphinxRecognizer()
+    return VoskRecognizer(config.vosk_model, hints=config.vocabulary_hints)

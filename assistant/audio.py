@@ -1,0 +1,283 @@
+"""Audio in and out: the microphone (sounddevice), endpointing, WAV playback, and the PC-mode
+file stand-ins.
+
+Capture follows the Vosk microphone example: a PortAudio callback thread puts raw 16 kHz mono
+int16 blocks of `FRAME_SAMPLES` (30 ms) into a queue that the daemon's main loop reads. The
+input stream only exists inside `Microphone.open()`, which the daemon enters only while
+listening - so nothing is ever recorded while the assistant speaks.
+
+Playback writes the WAV in small blocks so the caller can stop it between blocks (a button
+press while speaking); a PortAudio error raises `AudioError` instead of passing silently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import time
+import wave
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Protocol
+
+import numpy as np
+
+from assistant.config import AudioConfig
+from assistant.errors import SetupError
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16000
+FRAME_SAMPLES = 480  # 30 ms: a frame size webrtcvad accepts
+FRAME_BYTES = FRAME_SAMPLES * 2
+STALL_SECONDS = 2.0  # no audio for this long from an open stream = the microphone is gone
+
+
+class AudioError(SetupError):
+    """The microphone or speaker is missing, busy, or stopped working."""
+
+
+def _sounddevice() -> ModuleType:
+    try:
+        import sounddevice
+    except OSError as err:  # libportaudio2 missing
+        raise AudioError(f"PortAudio is not available ({err}); install libportaudio2") from None
+    return sounddevice
+
+
+def rescan_devices() -> None:
+    """Re-enumerate audio devices (PortAudio only sees devices present at initialization)."""
+    sd = _sounddevice()
+    with contextlib.suppress(Exception):
+        sd._terminate()
+    sd._initialize()
+
+
+def resolve_device(name: str, kind: str) -> int:
+    """The PortAudio index of the `kind` ("input"/"output") device whose name contains `name`."""
+    sd = _sounddevice()
+    try:
+        info = sd.query_devices(name, kind)
+    except (ValueError, sd.PortAudioError) as err:
+        names = [d["name"] for d in sd.query_devices()
+                 if d[f"max_{kind}_channels"] > 0]
+        raise AudioError(
+            f"{kind} device {name!r} not usable ({err}); available: {', '.join(names) or 'none'}"
+        ) from None
+    return int(info["index"])
+
+
+class AudioInput(Protocol):
+    def check(self) -> None: ...
+    def open(self) -> contextlib.AbstractContextManager[AudioStream]: ...
+
+
+class AudioStream(Protocol):
+    def read(self, timeout: float) -> bytes | None: ...
+
+
+class Microphone:
+    """A named ALSA/PortAudio input device at 16 kHz mono int16."""
+
+    def __init__(self, device: str) -> None:
+        self.device = device
+
+    def check(self) -> None:
+        """Open and close the device once; raises `AudioError` naming the device."""
+        rescan_devices()
+        with self.open():
+            pass
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[_QueueStream]:
+        sd = _sounddevice()
+        index = resolve_device(self.device, "input")
+        blocks: queue.Queue[bytes] = queue.Queue()
+
+        def callback(indata, frames, time_info, status) -> None:
+            if status:
+                log.debug("input status: %s", status)
+            blocks.put(bytes(indata))
+
+        try:
+            stream = sd.RawInputStream(samplerate=SAMPLE_RATE, blocksize=FRAME_SAMPLES,
+                                       device=index, dtype="int16", channels=1,
+                                       callback=callback)
+            stream.start()
+        except sd.PortAudioError as err:
+            raise AudioError(f"microphone {self.device!r} cannot be opened ({err})") from None
+        try:
+            yield _QueueStream(blocks, stream)
+        finally:
+            with contextlib.suppress(sd.PortAudioError):
+                stream.close()
+
+
+class _QueueStream:
+    def __init__(self, blocks: queue.Queue[bytes], stream) -> None:
+        self._blocks = blocks
+        self._stream = stream
+        self._last = time.monotonic()
+
+    def read(self, timeout: float) -> bytes | None:
+        """The next 30 ms block, or None after `timeout`; AudioError when the device died."""
+        try:
+            block = self._blocks.get(timeout=timeout)
+        except queue.Empty:
+            if not self._stream.active or time.monotonic() - self._last > STALL_SECONDS:
+                raise AudioError("the microphone stopped delivering audio (unplugged?)") from None
+            return None
+        self._last = time.monotonic()
+        return block
+
+
+class WavInput:
+    """PC mode: a WAV file played as the microphone once (then silence), resampled to 16 kHz."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._pcm = b""
+
+    def check(self) -> None:
+        self._pcm = read_wav_16k(self.path)
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[_BufferStream]:
+        yield _BufferStream(self._pcm)
+
+
+class _BufferStream:
+    def __init__(self, pcm: bytes) -> None:
+        self._pcm = pcm
+        self._pos = 0
+
+    def read(self, timeout: float) -> bytes | None:
+        block = self._pcm[self._pos : self._pos + FRAME_BYTES]
+        self._pos += FRAME_BYTES
+        return block.ljust(FRAME_BYTES, b"\0")
+
+
+def read_wav_16k(path: Path) -> bytes:
+    """A PCM WAV file as 16 kHz mono int16 bytes (channels averaged, linear resampling)."""
+    try:
+        with wave.open(str(path), "rb") as w:
+            rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
+            data = w.readframes(w.getnframes())
+    except (OSError, EOFError, wave.Error) as err:
+        raise AudioError(f"{path}: not a readable WAV file ({err})") from None
+    if width != 2:
+        raise AudioError(f"{path}: needs 16-bit PCM, has {8 * width}-bit samples")
+    samples = np.frombuffer(data, dtype=np.int16).reshape(-1, channels).mean(axis=1)
+    if rate != SAMPLE_RATE and len(samples):
+        n = round(len(samples) * SAMPLE_RATE / rate)
+        samples = np.interp(np.arange(n) * rate / SAMPLE_RATE, np.arange(len(samples)), samples)
+    return np.clip(samples, -32768, 32767).astype(np.int16).tobytes()
+
+
+class Endpointer:
+    """Decides, frame by frame, when the question ended.
+
+    Speech starts after 3 consecutive speech frames (90 ms); the question ends after
+    `silence_seconds` of non-speech following speech ("silence"), after `max_seconds` in all
+    ("max_duration"), or when no speech started within `start_timeout_seconds` ("no_speech").
+    A frame is speech when its level is above `energy_threshold_db` dBFS (energy) or when
+    webrtcvad says so (webrtcvad).
+    """
+
+    FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
+
+    def __init__(self, config: AudioConfig) -> None:
+        self.config = config
+        self._vad = None
+        if config.endpointing == "webrtcvad":
+            try:
+                import webrtcvad
+            except ImportError as err:
+                raise SetupError(
+                    f"audio.endpointing = \"webrtcvad\" needs the webrtcvad module ({err})"
+                ) from None
+            self._vad = webrtcvad.Vad(config.vad_aggressiveness)
+        self.reset()
+
+    def reset(self) -> None:
+        self.heard_speech = False
+        self._elapsed = 0.0
+        self._run = 0
+        self._silence = 0.0
+
+    def is_speech(self, frame: bytes) -> bool:
+        if self._vad is not None:
+            return bool(self._vad.is_speech(frame, SAMPLE_RATE))
+        samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
+        rms = float(np.sqrt(np.mean(samples * samples))) if len(samples) else 0.0
+        return 20 * np.log10(max(rms, 1e-3) / 32768) > self.config.energy_threshold_db
+
+    def push(self, frame: bytes) -> str | None:
+        """Account one 30 ms frame; the end reason, or None while the question goes on."""
+        self._elapsed += self.FRAME_SECONDS
+        speech = self.is_speech(frame)
+        self._run = self._run + 1 if speech else 0
+        if self._run >= 3:
+            self.heard_speech = True
+        if self.heard_speech:
+            self._silence = 0.0 if speech else self._silence + self.FRAME_SECONDS
+            if self._silence >= self.config.silence_seconds:
+                return "silence"
+        elif self._elapsed >= self.config.start_timeout_seconds:
+            return "no_speech"
+        if self._elapsed >= self.config.max_seconds:
+            return "max_duration"
+        return None
+
+
+class AudioOutput(Protocol):
+    def play(self, wav: Path, interrupted: Callable[[], bool]) -> bool: ...
+
+
+class Speaker:
+    """Plays WAV files on a named output device; `play` can be interrupted between blocks."""
+
+    BLOCK_SECONDS = 0.05
+
+    def __init__(self, device: str) -> None:
+        self.device = device
+
+    def play(self, wav: Path, interrupted: Callable[[], bool]) -> bool:
+        """Play `wav` to the end (True) or until `interrupted()` (False); AudioError on failure."""
+        sd = _sounddevice()
+        with wave.open(str(wav), "rb") as w:
+            rate, channels = w.getframerate(), w.getnchannels()
+            if w.getsampwidth() != 2:
+                raise AudioError(f"{wav}: only 16-bit PCM can be played")
+            data = w.readframes(w.getnframes())
+        block = max(1, int(rate * self.BLOCK_SECONDS)) * 2 * channels
+        try:
+            index = resolve_device(self.device, "output")
+            with sd.RawOutputStream(samplerate=rate, channels=channels, dtype="int16",
+                                    device=index) as stream:
+                for pos in range(0, len(data), block):
+                    if interrupted():
+                        stream.abort()
+                        return False
+                    stream.write(data[pos : pos + block])
+                # leaving the block stops the stream, which plays what is still buffered
+        except sd.PortAudioError as err:
+            raise AudioError(f"speaker {self.device!r} failed ({err})") from None
+        return True
+
+
+class WavOutput:
+    """PC mode: the spoken answer is written to a WAV file instead of being played."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def play(self, wav: Path, interrupted: Callable[[], bool]) -> bool:
+        try:
+            self.path.write_bytes(wav.read_bytes())
+        except OSError as err:
+            raise AudioError(f"{self.path}: cannot write ({err.strerror})") from None
+        log.info("answer written to %s", self.path)
+        return True

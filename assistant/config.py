@@ -1,0 +1,218 @@
+"""The assistant's TOML configuration: sane defaults, validated at start.
+
+Every key is optional. An unknown section or key, a value of the wrong type, or a value out of
+range raises `ConfigError` whose message names the key (``audio.silence_seconds: ...``), so a
+typo in /etc/qa-assistant/config.toml stops the daemon before READY instead of being ignored.
+
+    [library]   state_dir, max_file_mb, max_files, passage_min_words, passage_max_words
+    [answer]    model (bundle folder), threads, top_k, threshold
+    [audio]     input_device, output_device, endpointing ("energy" | "webrtcvad"),
+                energy_threshold_db, vad_aggressiveness, silence_seconds, start_timeout_seconds,
+                max_seconds, hold_to_talk
+    [asr]       engine ("vosk" | "pocketsphinx"), vosk_model, vocabulary_hints
+    [tts]       engine ("pyttsx3" | "piper"), piper_voice, voice, rate
+    [button]    pin, pull_up, bounce_time
+    [led]       pin (0 = no LED), pwm
+    [usb]       auto_load, watch (mount roots whose new mounts are loaded)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+DEFAULT_CONFIG_PATH = Path("/etc/qa-assistant/config.toml")
+
+
+class ConfigError(ValueError):
+    """An invalid configuration; the message starts with the file and/or the offending key."""
+
+
+@dataclass(frozen=True)
+class LibraryConfig:
+    state_dir: str = "/var/lib/qa-assistant"
+    max_file_mb: float = 20.0
+    max_files: int = 500
+    passage_min_words: int = 150
+    passage_max_words: int = 250
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    model: str = ""  # bundle folder made by qa-convert; empty = none configured
+    threads: int = 2
+    top_k: int = 3
+    threshold: float = 0.0  # start+end logit below which the answer is "not found"
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    input_device: str = "default"  # ALSA/PortAudio device name (a unique substring is enough)
+    output_device: str = "default"
+    endpointing: str = "energy"
+    energy_threshold_db: float = -40.0  # dBFS of a 30 ms frame that counts as speech
+    vad_aggressiveness: int = 2
+    silence_seconds: float = 0.8
+    start_timeout_seconds: float = 5.0
+    max_seconds: float = 10.0
+    hold_to_talk: bool = False
+
+
+@dataclass(frozen=True)
+class AsrConfig:
+    engine: str = "vosk"
+    vosk_model: str = "/usr/share/qa-assistant/vosk-model"
+    vocabulary_hints: bool = False
+
+
+@dataclass(frozen=True)
+class TtsConfig:
+    engine: str = "pyttsx3"
+    piper_voice: str = ""  # .onnx voice file; required by engine = "piper"
+    voice: str = ""  # pyttsx3 voice id; empty = the system default
+    rate: int = 160  # words per minute (pyttsx3)
+
+
+@dataclass(frozen=True)
+class ButtonConfig:
+    pin: int = 17
+    pull_up: bool = True
+    bounce_time: float = 0.05
+
+
+@dataclass(frozen=True)
+class LedConfig:
+    pin: int = 0
+    pwm: bool = False
+
+
+@dataclass(frozen=True)
+class UsbConfig:
+    auto_load: bool = True
+    watch: list[str] = field(default_factory=lambda: ["/media", "/run/media", "/mnt"])
+
+
+@dataclass(frozen=True)
+class Config:
+    library: LibraryConfig = field(default_factory=LibraryConfig)
+    answer: AnswerConfig = field(default_factory=AnswerConfig)
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    asr: AsrConfig = field(default_factory=AsrConfig)
+    tts: TtsConfig = field(default_factory=TtsConfig)
+    button: ButtonConfig = field(default_factory=ButtonConfig)
+    led: LedConfig = field(default_factory=LedConfig)
+    usb: UsbConfig = field(default_factory=UsbConfig)
+
+    @property
+    def state_dir(self) -> Path:
+        return Path(self.library.state_dir)
+
+
+_CHOICES = {
+    "audio.endpointing": ("energy", "webrtcvad"),
+    "asr.engine": ("vosk", "pocketsphinx"),
+    "tts.engine": ("pyttsx3", "piper"),
+}
+_RANGES: dict[str, tuple[float, float]] = {
+    "library.max_file_mb": (0.001, 10_000),
+    "library.max_files": (1, 1_000_000),
+    "library.passage_min_words": (10, 10_000),
+    "library.passage_max_words": (10, 10_000),
+    "answer.threads": (1, 64),
+    "answer.top_k": (1, 100),
+    "answer.threshold": (-1e6, 1e6),
+    "audio.energy_threshold_db": (-120, 0),
+    "audio.vad_aggressiveness": (0, 3),
+    "audio.silence_seconds": (0.1, 10),
+    "audio.start_timeout_seconds": (0.5, 120),
+    "audio.max_seconds": (1, 300),
+    "tts.rate": (50, 500),
+    "button.pin": (0, 53),
+    "button.bounce_time": (0, 5),
+    "led.pin": (0, 53),
+}
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """The configuration at `path`, or at DEFAULT_CONFIG_PATH when it exists, else defaults.
+
+    An explicitly given `path` must exist. Raises `ConfigError`.
+    """
+    if path is None:
+        if not DEFAULT_CONFIG_PATH.is_file():
+            return Config()
+        path = DEFAULT_CONFIG_PATH
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read ({err})") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML ({err})") from None
+    try:
+        return config_from_dict(raw)
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None
+
+
+def config_from_dict(raw: dict[str, Any]) -> Config:
+    """Validate a parsed TOML document into a `Config`; raises `ConfigError` naming the key."""
+    sections = {f.name: f for f in dataclasses.fields(Config)}
+    built: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in sections:
+            raise ConfigError(f"{name}: unknown section (known: {', '.join(sections)})")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{name}: must be a [{name}] table")
+        section_cls = get_type_hints(Config)[name]
+        built[name] = _section(name, section_cls, value)
+    config = Config(**built)
+    if config.library.passage_min_words > config.library.passage_max_words:
+        raise ConfigError("library.passage_min_words: must not exceed passage_max_words")
+    if config.tts.engine == "piper" and not config.tts.piper_voice:
+        raise ConfigError('tts.piper_voice: required when tts.engine = "piper"')
+    return config
+
+
+def _section(name: str, cls: type, values: dict[str, Any]) -> Any:
+    hints = get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        where = f"{name}.{key}"
+        if key not in hints:
+            raise ConfigError(f"{where}: unknown key (known: {', '.join(hints)})")
+        kwargs[key] = _check(where, hints[key], value)
+    return cls(**kwargs)
+
+
+def _check(where: str, expected: Any, value: Any) -> Any:
+    if expected is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: must be true or false, not {value!r}")
+        return value
+    if expected is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: must be an integer, not {value!r}")
+    elif expected is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: must be a number, not {value!r}")
+        value = float(value)
+    elif expected is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: must be a string, not {value!r}")
+        if where in _CHOICES and value not in _CHOICES[where]:
+            raise ConfigError(f"{where}: must be one of {', '.join(_CHOICES[where])}")
+        return value
+    else:  # list[str]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: must be a list of strings")
+        return value
+    low, high = _RANGES.get(where, (float("-inf"), float("inf")))
+    if not low <= value <= high:
+        raise ConfigError(f"{where}: must be between {low:g} and {high:g}, not {value!r}")
+    return value

@@ -1,0 +1,148 @@
+"""BM25 + reader ranking on a small library, the threshold, and `qa-assistant ask`/`load`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_assistant_support import LIBRARY_DOCS, oracle_engine
+
+import assistant.answering as answering
+from assistant.answering import NOT_FOUND, Answerer
+from assistant.cli import main
+from assistant.documents import scan_folder
+from assistant.library import Library, load_folder
+
+GOLD = {
+    "nine in the morning": "open",
+    "half past six": "train",
+    "six hours of direct sunlight": "sun",
+}
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Library:
+    load_folder(LIBRARY_DOCS, tmp_path / "state")
+    return Library.open(tmp_path / "state")
+
+
+@pytest.fixture
+def engine(tmp_path: Path):
+    return oracle_engine(tmp_path, GOLD)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "file"),
+    [
+        ("When does the library open?", "nine in the morning", "opening_hours.txt"),
+        ("When does the first train leave for the coast?", "half past six", "trains.html"),
+        ("How much sun do tomatoes need?", "six hours of direct sunlight", "garden.md"),
+    ],
+)
+def test_answers_with_source(library, engine, question, answer, file) -> None:
+    result = Answerer(library, engine, top_k=3, threshold=0.0).answer(question)
+    assert result.found
+    assert result.text == answer
+    assert result.source is not None and result.source.file == file
+    assert result.source.passage == 1
+    assert result.score is not None and result.score > 0
+    assert set(result.timings) == {"retrieve_ms", "read_ms", "total_ms"}
+
+
+def test_the_best_span_over_all_passages_wins(library, tmp_path) -> None:
+    # Two passages hold an answer; the reader scores the train one higher (listed first).
+    engine = oracle_engine(tmp_path, {"half past six": "train", "nine in the morning": "open"})
+    result = Answerer(library, engine, top_k=3).answer("Does the library open before the train?")
+    assert result.text == "half past six"
+
+
+def test_below_threshold_is_not_found(library, engine) -> None:
+    result = Answerer(library, engine, top_k=3, threshold=100.0).answer("When does it open?")
+    assert (result.found, result.text) == (False, NOT_FOUND)
+    result = Answerer(library, engine, top_k=3).answer("Where are the power sockets?")
+    assert result.text == NOT_FOUND  # retrieved, but the reader finds no answer there
+
+
+def test_no_matching_passage_is_not_found(library, engine) -> None:
+    result = Answerer(library, engine).answer("xylophone quartet")
+    assert (result.found, result.text, result.source) == (False, NOT_FOUND, None)
+
+
+@pytest.mark.parametrize("question", ["open", " ".join(["when does the library open"] * 40)])
+def test_one_word_and_two_hundred_word_questions(library, engine, question) -> None:
+    result = Answerer(library, engine).answer(question)
+    assert result.text == "nine in the morning"
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_engine(monkeypatch, engine):
+    monkeypatch.setattr(answering, "load_reader", lambda model, threads: engine)
+
+
+def test_ask_json(tmp_path, cli_engine, capsys) -> None:
+    state = tmp_path / "state"
+    assert main(["load", "--state-dir", str(state), str(LIBRARY_DOCS)]) == 0
+    assert "loaded 3 document(s)" in capsys.readouterr().out
+    code = main(
+        ["ask", "--library", str(state), "--model", "m", "--json", "When does the library open?"]
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out["answer"] == "nine in the morning"
+    assert out["source"] == {"file": "opening_hours.txt", "passage": 1}
+    assert set(out["timings_ms"]) == {"retrieve_ms", "read_ms", "total_ms"}
+
+
+def test_ask_docs_plain_text(cli_engine, capsys) -> None:
+    assert main(["ask", "--docs", str(LIBRARY_DOCS), "--model", "m", "first train?"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "half past six"
+    assert out[2] == "source: trains.html, passage 1"
+
+
+def test_ask_without_library_says_so(tmp_path, capsys) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(f'[library]\nstate_dir = "{tmp_path / "empty"}"\n')
+    assert main(["ask", "--config", str(config), "--model", "m", "anything?"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no documents are loaded")
+    assert "Traceback" not in err
+
+
+def test_ask_with_a_bad_bundle_is_a_clear_error(tmp_path, capsys) -> None:
+    code = main(["ask", "--docs", str(LIBRARY_DOCS), "--model", str(tmp_path), "q?"])
+    assert code == 2
+    assert "bundle.json: missing" in capsys.readouterr().err
+
+
+def test_load_refusals_are_listed(tmp_path, capsys) -> None:
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "a.txt").write_text("Alpha beta.")
+    (stick / "b.bin").write_bytes(b"\x00\x01")
+    assert main(["load", "--state-dir", str(tmp_path / "s"), str(stick)]) == 0
+    assert "refused b.bin: unsupported file type .bin" in capsys.readouterr().out
+
+
+def test_load_of_a_missing_folder(tmp_path, capsys) -> None:
+    assert main(["load", "--state-dir", str(tmp_path / "s"), str(tmp_path / "none")]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
+
+
+@pytest.mark.slow
+def test_ask_with_a_real_converted_bundle(tiny_bundle, capsys) -> None:
+    """The whole path with the lead's tiny random TFLite bundle: the answer is a span of the
+    library (or "not found"), with its source, score and timings."""
+    code = main(["ask", "--docs", str(LIBRARY_DOCS), "--model", str(tiny_bundle), "--threshold",
+                 "-1000", "--json", "When does the library open?"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out["found"] is True
+    passages = {(p.file, p.position): p.text
+                for p in Library.from_documents(scan_folder(LIBRARY_DOCS).documents).passages}
+    assert out["answer"] in passages[out["source"]["file"], out["source"]["passage"]]
+    assert isinstance(out["score"], float)

@@ -1,0 +1,369 @@
+"""The voice loop's state machine: MockFactory button and LED, a real sd_notify socket, the real
+endpointer, library, answerer and QA engine (oracle model); scripted microphone, recognizer,
+voice and speaker so that every turn is deterministic."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+import tracemalloc
+import wave
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gpiozero import Device
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+from test_assistant_support import LIBRARY_DOCS, oracle_engine
+
+import assistant.daemon as daemon_mod
+from assistant.audio import SAMPLE_RATE, AudioError
+from assistant.button import Event, GpioButton, StatusLed
+from assistant.config import ButtonConfig, Config, LedConfig, config_from_dict
+from assistant.daemon import MIC_PROBLEM, NO_DOCUMENTS, NOTHING_HEARD, Daemon, Parts
+from assistant.library import load_folder
+from assistant.notify import Notifier
+
+BUTTON_PIN, LED_PIN = 17, 18
+
+
+def speech(seconds: float = 0.6) -> bytes:
+    """A loud tone (speech for the energy endpointer) followed by 1 s of silence."""
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    tone = (8000 * np.sin(2 * np.pi * 220 * t)).astype(np.int16)
+    return tone.tobytes() + bytes(2 * SAMPLE_RATE)
+
+
+class ScriptedMicrophone:
+    """Plays `pcm` per listening turn; `check_failures`/`open_failures` raise AudioError first."""
+
+    def __init__(self, pcm: bytes, check_failures: int = 0, open_failures: int = 0) -> None:
+        self.pcm = pcm
+        self.check_failures = check_failures
+        self.open_failures = open_failures
+        self.open_now = False
+        self.opened = 0
+
+    def check(self) -> None:
+        if self.check_failures:
+            self.check_failures -= 1
+            raise AudioError("input device 'mic' not usable (unplugged)")
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[ScriptedMicrophone]:
+        if self.open_failures:
+            self.open_failures -= 1
+            raise AudioError("microphone 'mic' cannot be opened (busy)")
+        self.opened += 1
+        self._pos = 0
+        self.open_now = True
+        try:
+            yield self
+        finally:
+            self.open_now = False
+
+    def read(self, timeout: float) -> bytes:
+        block = self.pcm[self._pos : self._pos + 960].ljust(960, b"\0")
+        self._pos += 960
+        return block
+
+
+class ScriptedRecognizer:
+    def __init__(self, transcripts: list[str]) -> None:
+        self.transcripts = transcripts
+        self.turn = 0
+
+    def set_vocabulary(self, words) -> None:
+        self.vocabulary = set(words)
+
+    def start(self) -> None:
+        pass
+
+    def feed(self, pcm: bytes) -> str:
+        return ""
+
+    def finish(self) -> str:
+        text = self.transcripts[min(self.turn, len(self.transcripts) - 1)]
+        self.turn += 1
+        return text
+
+
+class RecordingVoice:
+    """Writes a 0.1 s silent WAV and remembers the text."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def render(self, text: str, wav: Path) -> None:
+        self.said.append(text)
+        with wave.open(str(wav), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(SAMPLE_RATE)
+            w.writeframes(bytes(3200))
+
+
+class ScriptedSpeaker:
+    """"Plays" in `blocks` steps, calling `during(index)` before each; checks the mic is off."""
+
+    def __init__(self, microphone: ScriptedMicrophone, blocks: int = 5,
+                 during: Callable[[int, int], None] = lambda play, block: None) -> None:
+        self.microphone = microphone
+        self.blocks = blocks
+        self.during = during
+        self.plays = 0
+
+    def play(self, wav: Path, interrupted: Callable[[], bool]) -> bool:
+        assert not self.microphone.open_now, "recording while speaking"
+        self.plays += 1
+        for block in range(self.blocks):
+            self.during(self.plays, block)
+            if interrupted():
+                return False
+        return True
+
+
+class RecordingLed(StatusLed):
+    def __init__(self, config: LedConfig) -> None:
+        super().__init__(config)
+        self.shown: list[str] = []
+
+    def show(self, state: str) -> None:
+        self.shown.append(state)
+        super().show(state)
+
+
+class NotifySocket:
+    """A NOTIFY_SOCKET like systemd's: collects the datagrams the daemon sends."""
+
+    def __init__(self) -> None:
+        self._dir = tempfile.mkdtemp(prefix="n", dir="/tmp")
+        self.path = os.path.join(self._dir, "s")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.settimeout(0.01)
+
+    def messages(self) -> list[str]:
+        out = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                out.append(self.sock.recv(4096).decode())
+        return out
+
+    def close(self) -> None:
+        self.sock.close()
+        shutil.rmtree(self._dir)
+
+
+@pytest.fixture
+def pins() -> Iterator[MockFactory]:
+    factory = MockFactory(pin_class=MockPWMPin)
+    Device.pin_factory = factory
+    yield factory
+    factory.reset()
+    Device.pin_factory = None
+
+
+@pytest.fixture
+def notify_socket() -> Iterator[NotifySocket]:
+    sock = NotifySocket()
+    yield sock
+    sock.close()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return config_from_dict({"library": {"state_dir": str(tmp_path / "state")},
+                             "audio": {"silence_seconds": 0.3, "start_timeout_seconds": 1.0}})
+
+
+@pytest.fixture
+def engine(tmp_path: Path):
+    return oracle_engine(tmp_path, {"nine in the morning": "open"})
+
+
+def make_daemon(config, engine, pins, notify_socket, *, microphone, transcripts,
+                blocks=5, during=lambda play, block: None, with_library=True):
+    if with_library:
+        load_folder(LIBRARY_DOCS, config.state_dir)
+    events: queue.Queue[Event] = queue.Queue()
+    voice = RecordingVoice()
+    parts = Parts(
+        reader=engine,
+        microphone=microphone,
+        recognizer=ScriptedRecognizer(transcripts),
+        synthesizer=voice,
+        speaker=ScriptedSpeaker(microphone, blocks, during),
+        button=GpioButton(ButtonConfig(pin=BUTTON_PIN, bounce_time=0), events),
+        led=RecordingLed(LedConfig(pin=LED_PIN, pwm=True)),
+    )
+    notifier = Notifier({"NOTIFY_SOCKET": notify_socket.path, "WATCHDOG_USEC": "100000"})
+    return Daemon(config, parts, events, notifier=notifier), voice
+
+
+def press(pins: MockFactory) -> None:
+    pin = pins.pin(BUTTON_PIN)
+    pin.drive_low()
+    pin.drive_high()
+
+
+@contextlib.contextmanager
+def running(daemon: Daemon) -> Iterator[threading.Thread]:
+    thread = threading.Thread(target=daemon.run)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        daemon.stop()
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+
+
+def wait_for(condition: Callable[[], bool]) -> None:
+    """Poll `condition` until true (generous cap: a hang fails, slowness never does)."""
+    for _ in range(3000):
+        if condition():
+            return
+        threading.Event().wait(0.01)
+    raise AssertionError("condition never became true")
+
+
+def states(messages: list[str]) -> list[str]:
+    return [m.split("STATUS=")[1].split(";")[0] for m in messages if "STATUS=" in m]
+
+
+def test_one_turn_through_all_states(config, engine, pins, notify_socket) -> None:
+    mic = ScriptedMicrophone(speech())
+    daemon, voice = make_daemon(config, engine, pins, notify_socket, microphone=mic,
+                                transcripts=["when does the library open"])
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        press(pins)
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+    messages = notify_socket.messages()
+    assert messages[0].startswith("READY=1\nSTATUS=idle; 3 documents")
+    assert states(messages)[1:6] == ["idle", "listening", "thinking", "speaking", "idle"]
+    assert "WATCHDOG=1" in messages
+    assert messages[-1] == "STOPPING=1\nSTATUS=stopping"
+    assert voice.said == ["nine in the morning"]
+    assert daemon.parts.led.shown[:5] == ["idle", "listening", "thinking", "speaking", "idle"]
+
+
+def test_a_press_while_speaking_stops_the_speech_and_listens(config, engine, pins,
+                                                            notify_socket) -> None:
+    def press_during_first_answer(play: int, block: int) -> None:
+        if play == 1 and block == 2:
+            press(pins)
+
+    mic = ScriptedMicrophone(speech())
+    daemon, voice = make_daemon(
+        config, engine, pins, notify_socket, microphone=mic,
+        transcripts=["when does the library open", "what about the tomatoes"],
+        during=press_during_first_answer)
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        press(pins)
+        wait_for(lambda: daemon.turns == 2 and daemon.state.value == "idle")
+    assert states(notify_socket.messages())[1:9] == [
+        "idle", "listening", "thinking", "speaking", "listening", "thinking", "speaking", "idle"]
+    assert voice.said == ["nine in the morning", "I couldn't find that in your documents."]
+    assert mic.opened == 2
+
+
+def test_spoken_feedback_for_user_failures(config, engine, pins, notify_socket) -> None:
+    mic = ScriptedMicrophone(bytes(SAMPLE_RATE * 4))  # silence only
+    daemon, voice = make_daemon(config, engine, pins, notify_socket, microphone=mic,
+                                transcripts=[""], with_library=False)
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        press(pins)  # no documents
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+        load_folder(LIBRARY_DOCS, config.state_dir)
+        daemon._open_library()  # what an automatic USB load does
+        press(pins)  # nothing heard
+        wait_for(lambda: daemon.turns == 2 and daemon.state.value == "idle")
+    assert voice.said == [NO_DOCUMENTS, NOTHING_HEARD]
+
+
+def test_microphone_missing_at_start_then_unplugged(config, engine, pins, notify_socket,
+                                                   monkeypatch) -> None:
+    monkeypatch.setattr(daemon_mod, "FIRST_BACKOFF", 0.05)
+    mic = ScriptedMicrophone(speech(), check_failures=2, open_failures=1)
+    daemon, voice = make_daemon(config, engine, pins, notify_socket, microphone=mic,
+                                transcripts=["when does the library open"])
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")  # told once at start, then READY
+        press(pins)  # the microphone fails to open: said, LED error, no crash
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+        assert daemon.parts.led.shown[-1] == "error"
+        press(pins)  # plugged back in
+        wait_for(lambda: daemon.turns == 2 and daemon.state.value == "idle")
+    messages = notify_socket.messages()
+    waiting = [m for m in messages if m.startswith("STATUS=waiting for the microphone")]
+    assert len(waiting) == 2
+    ready = messages.index(next(m for m in messages if m.startswith("READY=1")))
+    assert ready > messages.index(waiting[-1])
+    assert voice.said == [MIC_PROBLEM, MIC_PROBLEM, "nine in the morning"]
+
+
+def test_sigterm_stops_the_loop(config, engine, pins, notify_socket) -> None:
+    mic = ScriptedMicrophone(speech())
+    daemon, _ = make_daemon(config, engine, pins, notify_socket, microphone=mic,
+                            transcripts=["x"])
+    before = signal.getsignal(signal.SIGTERM)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    assert daemon.run() == 0  # in the main thread: the daemon's own SIGTERM handler
+    timer.join()
+    assert notify_socket.messages()[-1].startswith("STOPPING=1")
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_thousand_turns_with_flat_memory(config, engine, pins, notify_socket,
+                                           caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="assistant")
+    turns, marks = 1000, {}
+
+    def next_turn(play: int, block: int) -> None:
+        if block == 0:
+            if play in (100, turns):
+                marks[play] = tracemalloc.take_snapshot()
+            if play == turns:
+                daemon.stop()
+            else:
+                daemon.events.put(Event.PRESS)  # queued: read once idle again
+
+    mic = ScriptedMicrophone(speech(0.15))
+    daemon, voice = make_daemon(config, engine, pins, notify_socket, microphone=mic,
+                                transcripts=["when does the library open"], blocks=1,
+                                during=next_turn)
+    daemon.notifier = Notifier({})  # no manager: every notification is a no-op
+    voice.said = _Counter()
+    tracemalloc.start()
+    try:
+        daemon.events.put(Event.PRESS)
+        daemon.run()
+    finally:
+        tracemalloc.stop()
+    growth = sum(s.size_diff for s in marks[turns].compare_to(marks[100], "filename"))
+    assert mic.opened == turns
+    assert growth < 256 * 1024, f"memory grew by {growth} bytes over {turns - 100} turns"
+
+
+class _Counter(list):
+    """A `said` list that only counts (so the test itself does not grow memory)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def append(self, item: str) -> None:
+        self.count += 1

