@@ -25,6 +25,10 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 DEFAULT_CONFIG_PATH = Path("/etc/qa-assistant/config.toml")
+# The model bundle this project trained and ships (models/<name>/ in the source tree; the
+# install script copies it to /opt/qa-assistant/models/bundle, where the installed config points).
+DEFAULT_MODEL_NAME = "minilm-l6-qa-int8"
+DEFAULT_MODEL = str(Path(__file__).resolve().parents[1] / "models" / DEFAULT_MODEL_NAME)
 
 
 class ConfigError(ValueError):
@@ -42,7 +46,7 @@ class LibraryConfig:
 
 @dataclass(frozen=True)
 class AnswerConfig:
-    model: str = ""  # bundle folder made by qa-convert; empty = none configured
+    model: str = DEFAULT_MODEL  # bundle folder made by qa-convert
     threads: int = 2
     top_k: int = 3
     threshold: float = 0.0  # start+end logit below which the answer is "not found"

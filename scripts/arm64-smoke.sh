@@ -13,14 +13,15 @@
 # Prints each step's time. Exit status 0 only when the answers match.
 #
 # Needs: root, apt packages debootstrap qemu-user-static binfmt-support, this checkout's .venv
-# (the x86 answer) and the default bundle (--bundle; default: models/bundle of this checkout).
+# (the x86 answer) and the default bundle (--bundle; default: models/minilm-l6-qa-int8 of this checkout).
 # Slow: an emulated pip install and model run take tens of minutes on two cores.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MIRROR="${MIRROR:-http://deb.debian.org/debian}"
+# The Debian mirror this machine's apt already uses (first URIs line of debian.sources).
+MIRROR="${MIRROR:-$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null)}"
 root=/var/tmp/qa-arm64-root
-bundle="$REPO/models/bundle"
+bundle="$REPO/models/minilm-l6-qa-int8"
 question="When was the Eiffel tower built?"
 keep=no
 DOCUMENT="The Eiffel tower is a wrought-iron lattice tower on the Champ de Mars in Paris. \
@@ -58,6 +59,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 [[ "$(id -u)" -eq 0 ]] || die "run as root (debootstrap and chroot)"
+[[ -n "$MIRROR" ]] || die "no Debian mirror found in /etc/apt/sources.list.d/debian.sources: set MIRROR"
 for tool in debootstrap qemu-aarch64-static update-binfmts readelf; do
     command -v "$tool" >/dev/null || die "$tool missing: apt-get install debootstrap qemu-user-static binfmt-support binutils"
 done

@@ -3,7 +3,7 @@
 #
 #   scripts/deploy-to-pi.sh [--bundle DIR] [--vosk DIR] USER@HOST
 #
-# --bundle: the bundle qa-convert made (default: models/bundle of this checkout, the shipped
+# --bundle: the bundle qa-convert made (default: models/minilm-l6-qa-int8 of this checkout, the shipped
 #           one); --vosk: an unzipped Vosk model, e.g. vosk-model-small-en-us-0.15 (default:
 #           none, the Pi keeps the one it has). They land where the installed config points:
 #           /opt/qa-assistant/models/bundle and /opt/qa-assistant/models/vosk-model. Then on the
@@ -14,7 +14,7 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MODELS=/opt/qa-assistant/models
-bundle="$REPO/models/bundle"
+bundle="$REPO/models/minilm-l6-qa-int8"
 vosk=""
 
 die() {

@@ -19,6 +19,7 @@ set -euo pipefail
 DESTDIR="${DESTDIR:-}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PREFIX=/opt/qa-assistant
+SHIPPED_BUNDLE="$HERE/../models/minilm-l6-qa-int8"  # the default bundle this project trained
 UNIT=qa-assistant.service
 NAME=qa-assistant
 APT_PACKAGES=(python3-venv libportaudio2 libespeak-ng1 alsa-utils)
@@ -119,6 +120,10 @@ install_files() {
         say "keeping the existing /etc/$NAME/config.toml"
     fi
     install -d -m 0755 "$DESTDIR$PREFIX/models" "$DESTDIR/usr/local/bin"
+    if [[ -d "$SHIPPED_BUNDLE" && ! -e "$DESTDIR$PREFIX/models/bundle" ]]; then
+        cp -r "$SHIPPED_BUNDLE" "$DESTDIR$PREFIX/models/bundle"
+        chmod -R a+rX "$DESTDIR$PREFIX/models/bundle"
+    fi
     ln -sfn "$PREFIX/venv/bin/qa-assistant" "$DESTDIR/usr/local/bin/qa-assistant"
 }
 
@@ -140,7 +145,8 @@ do_install() {
     else
         systemctl "${root_opt[@]}" enable "$UNIT"
     fi
-    say "installed. Next: copy the model bundle and the Vosk model into $PREFIX/models/"
+    say "installed. Next: copy a Vosk model to $PREFIX/models/vosk-model (and another QA"
+    say "bundle to $PREFIX/models/bundle if you do not want the shipped one)"
     say "(docs/deploy.md), then: sudo systemctl restart $NAME && journalctl -fu $NAME"
 }
 
