@@ -367,3 +367,34 @@ class _Counter(list):
 
     def append(self, item: str) -> None:
         self.count += 1
+
+
+def test_a_new_usb_mount_is_loaded_and_announced(config, engine, pins, notify_socket,
+                                                 tmp_path, monkeypatch) -> None:
+    """A stick appearing in the mount table is loaded and announced; pulling it out keeps
+    the library. The mount table is a file in mountinfo format (the real-mount test of the
+    watcher itself is in test_deploy_mounts.py)."""
+    from assistant.mounts import MountWatcher
+
+    monkeypatch.setattr(daemon_mod, "MOUNT_POLL_SECONDS", 0.02)
+    media = tmp_path / "media"
+    stick = media / "sda1"
+    shutil.copytree(LIBRARY_DOCS, stick)
+    table = tmp_path / "mountinfo"
+    base = "27 1 8:2 / / rw,relatime shared:1 - ext4 /dev/mmcblk0p2 rw\n"
+    table.write_text(base)
+    mic = ScriptedMicrophone(speech())
+    daemon, voice = make_daemon(config, engine, pins, notify_socket, microphone=mic,
+                                transcripts=["when does the library open"], with_library=False)
+    daemon.parts.mounts = MountWatcher([str(media)], mountinfo=table)
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        table.write_text(base + f"61 27 8:1 / {stick} ro,nosuid,nodev,noexec - vfat /dev/sda1 ro\n")
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+        assert voice.said == ["Loaded 3 documents."]
+        table.write_text(base)  # the stick is pulled out
+        shutil.rmtree(stick)
+        press(pins)
+        wait_for(lambda: daemon.turns == 2 and daemon.state.value == "idle")
+    daemon.parts.mounts.close()
+    assert voice.said == ["Loaded 3 documents.", "nine in the morning"]
