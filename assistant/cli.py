@@ -46,6 +46,8 @@ def setup_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO, format=fmt, stream=sys.stderr, force=True
     )
+    # bm25s sets its own logger to DEBUG: keep its index-building chatter out of normal runs
+    logging.getLogger("bm25s").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def limits(config: Config) -> Limits:
