@@ -104,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
         "0,2,4,7,9,11 for 12 layers)",
     )
     p.add_argument("--student-type", choices=("distilbert", "bert"), default="distilbert")
+    p.add_argument(
+        "--random-init",
+        action="store_true",
+        help="same architecture, random weights (ablation: what the teacher's layers buy)",
+    )
+    p.add_argument("--seed", type=int, default=56, help="for --random-init")
 
     p = sub.add_parser("mlm", help="general distillation with the triple loss")
     p.add_argument("--teacher", required=True, help="masked-LM teacher folder")

@@ -51,8 +51,13 @@ def run(args: argparse.Namespace) -> None:
         return
     if args.command == "init-student":
         layers = parse_layers(args.layers) if args.layers else None
+        set_seed(args.seed)
         mapping = init_student(
-            args.teacher, args.out, layers=layers, student_type=args.student_type
+            args.teacher,
+            args.out,
+            layers=layers,
+            student_type=args.student_type,
+            random_init=args.random_init,
         )
         print(f"wrote {args.out}: {len(mapping)} tensors copied from {args.teacher}")
         return

@@ -183,11 +183,14 @@ def init_student(
     *,
     layers: list[int] | None = None,
     student_type: str = "distilbert",
+    random_init: bool = False,
 ) -> dict[str, str]:
     """Write the student made from `teacher_dir` into `out`; returns the tensor mapping.
 
     The student's class follows the teacher's head (MLM, QA or none); tokenizer files are
     copied, and ``student_init.json`` records the teacher, the layers and the mapping.
+    `random_init` keeps the student's fresh random weights (copies nothing, returns an empty
+    mapping): the same architecture without the teacher's initialisation, for ablations.
     """
     if student_type not in STUDENT_TYPES:
         raise DistillError(f"student type must be one of {STUDENT_TYPES}, got {student_type!r}")
@@ -198,14 +201,16 @@ def init_student(
     config = student_config(teacher.config, len(layers), student_type)
     student_cls = getattr(transformers, _STUDENT_CLASSES[(student_type, head)])
     student = student_cls(config)
-    mapping = tensor_mapping(teacher, student, layers)
-    t_state = teacher.state_dict()
-    student.load_state_dict({s: t_state[t].clone() for s, t in mapping.items()}, strict=True)
+    mapping = {} if random_init else tensor_mapping(teacher, student, layers)
+    if not random_init:
+        t_state = teacher.state_dict()
+        student.load_state_dict({s: t_state[t].clone() for s, t in mapping.items()}, strict=True)
     save_model(student, out, tokenizer_from=teacher_dir)
     record = {
         "teacher": str(Path(teacher_dir).resolve()),
         "layers": layers,
         "student_type": student_type,
+        "random_init": random_init,
         "student_class": student_cls.__name__,
         "tensors": mapping,
     }
