@@ -18,12 +18,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
+from assistant.audio import SAMPLE_RATE
 from assistant.config import AsrConfig
 from assistant.errors import SetupError
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16000
 QUESTION_WORDS = (
     "what when where who whom whose which why how is are was were do does did can could "
     "would should will the a an of in on at to for from by with about and or not many much "

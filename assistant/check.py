@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.audio import SAMPLE_RATE
 from assistant.config import AsrConfig, ButtonConfig, Config, LedConfig, load_config
 
-SAMPLE_RATE = 16000  # what the speech recognizers take
 STOP_SERVICE_HINT = (
     "is the qa-assistant service running? stop it first: sudo systemctl stop qa-assistant"
 )

@@ -93,7 +93,7 @@ def main() -> int:
     from assistant.qa.engine import QAEngine
     from assistant.qa.runner import TFLiteRunner
     from assistant.qa.squad import load_examples
-    from converter.export import OUTPUT_ROLES, export_tflite, input_roles
+    from converter.export import export_tflite, tensor_names
     from converter.source import checkpoint_tokenizer, resolve_source
     from converter.torch_runner import TorchQARunner, load_torch_model
 
@@ -139,11 +139,11 @@ def main() -> int:
             if not model.exists():
                 print(f"  converting {quantization} ...", flush=True)
                 model.write_bytes(export_tflite(source, quantization=quantization))
-            names = {r: r for r in input_roles(source.architecture)}
+            inputs, outputs = tensor_names(source.architecture)
             runner = TFLiteRunner(
                 model,
-                inputs=names,
-                outputs={r: r for r in OUTPUT_ROLES},
+                inputs=inputs,
+                outputs=outputs,
                 threads=args.threads,
                 pad_to=pad_to,
             )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -15,7 +14,7 @@ from assistant.qa.squad import SquadFormatError, load_examples
 from converter import __version__
 from converter.bundle_writer import check_output_free, staged_bundle, write_bundle_json
 from converter.errors import ConvertError
-from converter.export import OUTPUT_ROLES, QUANTIZATIONS, export_tflite, input_roles
+from converter.export import QUANTIZATIONS, export_tflite, tensor_names
 from converter.source import Source, checkpoint_tokenizer, resolve_source
 
 EXIT_USER_ERROR = 2
@@ -79,12 +78,9 @@ def convert(args: argparse.Namespace) -> int:
     with staged_bundle(out, force=args.force) as stage:
         (stage / MODEL_FILE).write_bytes(tflite)
         (stage / VOCAB_FILE).write_bytes(source.vocab.read_bytes())
-        roles = input_roles(source.architecture)
+        inputs, outputs = tensor_names(source.architecture)
         runner = TFLiteRunner(
-            stage / MODEL_FILE,
-            inputs={r: r for r in roles},
-            outputs={r: r for r in OUTPUT_ROLES},
-            threads=args.threads,
+            stage / MODEL_FILE, inputs=inputs, outputs=outputs, threads=args.threads
         )
         ops = runner.op_names()
         not_builtin = [op for op in ops if op.startswith("Flex") or op == "CUSTOM"]
@@ -103,8 +99,8 @@ def convert(args: argparse.Namespace) -> int:
                 max_seq_len=args.max_seq_len,
                 lowercase=source.lowercase,
                 signature="serving_default",
-                inputs={r: r for r in roles},
-                outputs={r: r for r in OUTPUT_ROLES},
+                inputs=inputs,
+                outputs=outputs,
                 quantization=args.quantize,
                 source=args.source,
                 converter_version=__version__,
@@ -156,7 +152,7 @@ def _validate(source: Source, tokenizer, runner: TFLiteRunner, examples, args) -
         f"tflite EM {result['tflite']['em']:.2f} F1 {result['tflite']['f1']:.2f}  |  "
         f"F1 drop {result['f1_drop']:.2f} (max {args.max_f1_drop})"
     )
-    return json.loads(json.dumps(result))
+    return result
 
 
 def _step(what: str, detail: str) -> None:

@@ -35,6 +35,11 @@ def input_roles(architecture: str) -> tuple[str, ...]:
     return (*roles, "token_type_ids") if architecture == "bert" else roles
 
 
+def tensor_names(architecture: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(inputs, outputs): role -> signature name of an exported model (the names are the roles)."""
+    return {r: r for r in input_roles(architecture)}, {r: r for r in OUTPUT_ROLES}
+
+
 def export_tflite(
     source: Source,
     *,

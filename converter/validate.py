@@ -59,7 +59,7 @@ def validate(
             totals[name] += score(span.text if span else "", golds)
     n_windows = len(cosines)
     result = {
-        name: {"em": 100 * t[0] / len(answerable), "f1": 100 * t[1] / len(answerable)}
+        name: {"em": float(100 * t[0] / len(answerable)), "f1": float(100 * t[1] / len(answerable))}
         for name, t in totals.items()
     }
     f1_drop = result["source"]["f1"] - result["tflite"]["f1"]

@@ -31,7 +31,7 @@ from test_assistant_daemon import NotifySocket, wait_for
 from test_assistant_support import LIBRARY_DOCS
 
 from assistant.asr import PocketSphinxRecognizer
-from assistant.audio import Microphone, Speaker, read_wav_16k
+from assistant.audio import SAMPLE_RATE, Microphone, Speaker, read_wav_16k
 from assistant.button import Event, GpioButton
 from assistant.config import DEFAULT_MODEL, ButtonConfig, config_from_dict
 from assistant.daemon import Daemon, Parts
@@ -111,8 +111,8 @@ def render_question(path: Path) -> None:
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes(bytes(2 * 16000 * 6 // 10) + read_wav_16k(raw))
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes(bytes(2 * SAMPLE_RATE * 6 // 10) + read_wav_16k(raw))
 
 
 def transcribe(wav: Path) -> str:

@@ -77,7 +77,6 @@ class TFLiteRunner:
         self.fixed_length = pad_to if self.dynamic else int(first["shape"][-1])
         self._pad_id = pad_id
         self._current_length: int | None = None
-        self.threads = threads
 
     def run_length(self, window_length: int) -> int:
         """The length a window of `window_length` tokens is run at."""
