@@ -47,12 +47,18 @@ class VoskRecognizer:
         folder = Path(model_dir)
         if not folder.is_dir():
             raise AsrError(
-                f"asr.vosk_model: {folder} is not a folder; download a model from "
-                "https://alphacephei.com/vosk/models and unpack it there"
+                f"asr.vosk_model: the Vosk model folder {folder} does not exist: unzip a model "
+                "from https://alphacephei.com/vosk/models (e.g. vosk-model-small-en-us-0.15) there"
             )
         if not any((folder / sub).exists() for sub in ("am", "conf", "graph")):
-            raise AsrError(f"asr.vosk_model: {folder} does not look like a Vosk model folder")
-        import vosk
+            raise AsrError(
+                f"asr.vosk_model: {folder} does not look like a Vosk model folder: it must be "
+                "the unzipped model folder, with am/, conf/ and graph/ inside"
+            )
+        try:
+            import vosk
+        except ImportError:
+            raise AsrError("the vosk package is not installed (the 'pi' extra)") from None
 
         vosk.SetLogLevel(-1)
         try:

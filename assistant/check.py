@@ -123,41 +123,20 @@ def check_model(folder: str, threads: int, known: KnownQuestion) -> CheckResult:
 
 
 def check_asr(asr: AsrConfig) -> CheckResult:
-    name = "speech model"
-    if asr.engine == "pocketsphinx":
-        try:
-            import pocketsphinx
+    """Load the configured recognizer exactly as the daemon does (`asr.make_recognizer`)."""
+    from assistant.asr import AsrError, make_recognizer
 
-            pocketsphinx.Decoder()
-        except (ImportError, RuntimeError, ValueError) as err:
-            return CheckResult(name, False, f"pocketsphinx does not load its model: {err}")
-        return CheckResult(name, True, "pocketsphinx's built-in US English model loads")
-    folder = Path(asr.vosk_model)
-    if not folder.is_dir():
-        return CheckResult(
-            name,
-            False,
-            f"the Vosk model folder {folder} does not exist: unzip a Vosk model (e.g. "
-            f"vosk-model-small-en-us-0.15) there, or set asr.vosk_model",
-        )
+    started = time.monotonic()
     try:
-        import vosk
-
-        vosk.SetLogLevel(-1)
-        started = time.monotonic()
-        vosk.Model(str(folder))
-    except ImportError:
-        return CheckResult(name, False, "the vosk package is not installed (the 'pi' extra)")
-    except Exception as err:  # vosk raises a bare Exception for a bad model
-        return CheckResult(
-            name,
-            False,
-            f"{folder} is not a Vosk model that loads ({err}): it must be the unzipped "
-            "model folder, with am/, conf/ and graph/ inside",
-        )
-    return CheckResult(
-        name, True, f"Vosk model {folder} loads ({time.monotonic() - started:.1f} s)"
+        make_recognizer(asr)
+    except AsrError as err:
+        return CheckResult("speech model", False, str(err))
+    what = (
+        "pocketsphinx's built-in US English model"
+        if asr.engine == "pocketsphinx"
+        else f"Vosk model {asr.vosk_model}"
     )
+    return CheckResult("speech model", True, f"{what} loads ({time.monotonic() - started:.1f} s)")
 
 
 def check_audio(name: str, device: str) -> CheckResult:

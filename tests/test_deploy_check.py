@@ -103,7 +103,13 @@ def test_vosk_model_folder(tmp_path: Path) -> None:
     (tmp_path / "vosk" / "README").write_text("not a model")
     broken = check_asr(AsrConfig(vosk_model=str(tmp_path / "vosk")))
     assert not broken.ok
-    assert "is not a Vosk model that loads" in broken.message
+    assert "does not look like a Vosk model folder" in broken.message
+
+    (tmp_path / "vosk" / "am").mkdir()
+    (tmp_path / "vosk" / "am" / "final.mdl").write_bytes(b"garbage")
+    garbage = check_asr(AsrConfig(vosk_model=str(tmp_path / "vosk")))
+    assert not garbage.ok
+    assert f"{tmp_path / 'vosk'} is broken" in garbage.message
 
 
 def test_pocketsphinx_builtin_model() -> None:
