@@ -63,8 +63,11 @@ def resolve_device(name: str, kind: str) -> int:
     except (ValueError, sd.PortAudioError) as err:
         names = [d["name"] for d in sd.query_devices()
                  if d[f"max_{kind}_channels"] > 0]
+        tool = "arecord" if kind == "input" else "aplay"
         raise AudioError(
-            f"{kind} device {name!r} not usable ({err}); available: {', '.join(names) or 'none'}"
+            f"{kind} device {name!r} not usable ({err}); {kind} devices here: "
+            f"{', '.join(names) or 'none'}. Set audio.{kind}_device to a unique part of one "
+            f"name (`{tool} -l`)"
         ) from None
     return int(info["index"])
 

@@ -140,37 +140,33 @@ def check_asr(asr: AsrConfig) -> CheckResult:
 
 
 def check_audio(name: str, device: str) -> CheckResult:
-    """Open `device` ("microphone": input, "speaker": output), record or play 0.1 s."""
+    """Open `device` ("microphone": input, "speaker": output), record or play 0.1 s.
+
+    The device is found by name as the daemon finds it (`audio.resolve_device`).
+    """
     is_input = name == "microphone"
     os.environ.setdefault("PA_ALSA_PLUGHW", "1")
+    from assistant.audio import AudioError, resolve_device
+
     try:
-        import numpy as np
-        import sounddevice as sd
-    except OSError:
-        return CheckResult(
-            name, False, "the PortAudio library is missing: sudo apt install libportaudio2"
-        )
+        index = resolve_device(device, "input" if is_input else "output")
+    except AudioError as err:
+        return CheckResult(name, False, str(err))
+    import numpy as np
+    import sounddevice as sd
+
     frames = SAMPLE_RATE // 10
     try:
         if is_input:
-            with sd.InputStream(device=device, channels=1, samplerate=SAMPLE_RATE) as stream:
+            with sd.InputStream(device=index, channels=1, samplerate=SAMPLE_RATE) as stream:
                 stream.read(frames)
         else:
-            with sd.OutputStream(device=device, channels=1, samplerate=SAMPLE_RATE) as stream:
+            with sd.OutputStream(device=index, channels=1, samplerate=SAMPLE_RATE) as stream:
                 stream.write(np.zeros((frames, 1), dtype=np.float32))
-        opened = sd.query_devices(device, "input" if is_input else "output")["name"]
-    except ValueError as err:  # no device, or several, match the name
-        kind = "input" if is_input else "output"
-        names = [d["name"] for d in sd.query_devices() if d[f"max_{kind}_channels"] > 0]
-        return CheckResult(
-            name,
-            False,
-            f"{err}. {kind.capitalize()} devices here: {', '.join(names) or 'none'}. Set "
-            f"audio.{kind}_device to a unique part of one name (`arecord -l` / `aplay -l`).",
-        )
     except sd.PortAudioError as err:
         hint = f": {STOP_SERVICE_HINT}" if "unavailable" in str(err).lower() else ""
         return CheckResult(name, False, f"{device!r} does not open ({err}){hint}")
+    opened = sd.query_devices(index)["name"]
     verb = "records" if is_input else "plays"
     return CheckResult(name, True, f"{opened!r} opens and {verb} 16 kHz mono")
 

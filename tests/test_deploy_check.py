@@ -153,8 +153,9 @@ def test_audio_devices_open_by_name(null_alsa_home: Path) -> None:
 def test_audio_device_that_does_not_exist(null_alsa_home: Path) -> None:
     result = _check_audio(null_alsa_home, "microphone", "USB PnP")
     assert not result["ok"]
-    assert str(result["message"]).startswith("No input device matching 'USB PnP'. ")
-    assert "Input devices here: qa_test_null" in str(result["message"])
+    message = str(result["message"])
+    assert message.startswith("input device 'USB PnP' not usable (No input device matching")
+    assert "input devices here: qa_test_null. Set audio.input_device" in message
 
 
 @pytest.fixture
