@@ -201,8 +201,9 @@ def init_student(
     config = student_config(teacher.config, len(layers), student_type)
     student_cls = getattr(transformers, _STUDENT_CLASSES[(student_type, head)])
     student = student_cls(config)
-    mapping = {} if random_init else tensor_mapping(teacher, student, layers)
+    mapping: dict[str, str] = {}
     if not random_init:
+        mapping = tensor_mapping(teacher, student, layers)
         t_state = teacher.state_dict()
         student.load_state_dict({s: t_state[t].clone() for s, t in mapping.items()}, strict=True)
     save_model(student, out, tokenizer_from=teacher_dir)

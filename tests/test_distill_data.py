@@ -90,49 +90,20 @@ def test_negative_windows_are_capped(tmp_path: Path, tiny_vocab: Path) -> None:
     assert all((a["input_ids"] == b["input_ids"]).all() for a, b in zip(capped, same, strict=True))
 
 
-def test_random_init_student_has_the_architecture_but_not_the_weights(tmp_path: Path) -> None:
+def test_random_init_student_has_the_architecture_but_not_the_weights(
+    tmp_path: Path, tiny_bert: Path
+) -> None:
     """The ablation baseline: same config as the layer-copied student, none of its weights."""
     import torch
-    from transformers import BertConfig, BertForQuestionAnswering, DistilBertForQuestionAnswering
+    from transformers import DistilBertForQuestionAnswering
 
     from distill.cli import main as qa_distill
 
-    teacher = tmp_path / "teacher"
-    BertForQuestionAnswering(
-        BertConfig(
-            vocab_size=64,
-            hidden_size=16,
-            num_hidden_layers=4,
-            num_attention_heads=2,
-            intermediate_size=32,
-        )
-    ).save_pretrained(teacher)
-    (teacher / "vocab.txt").write_text("\n".join(f"[unused{i}]" for i in range(64)) + "\n")
     copied, random_a, random_b = tmp_path / "copied", tmp_path / "ra", tmp_path / "rb"
-    assert (
-        qa_distill(
-            ["init-student", "--teacher", str(teacher), "--layers", "0,2", "--out", str(copied)]
-        )
-        == 0
-    )
+    init = ["init-student", "--teacher", str(tiny_bert), "--layers", "0,1", "--out"]
+    assert qa_distill([*init, str(copied)]) == 0
     for out in (random_a, random_b):
-        assert (
-            qa_distill(
-                [
-                    "init-student",
-                    "--teacher",
-                    str(teacher),
-                    "--layers",
-                    "0,2",
-                    "--out",
-                    str(out),
-                    "--random-init",
-                    "--seed",
-                    "3",
-                ]
-            )
-            == 0
-        )
+        assert qa_distill([*init, str(out), "--random-init", "--seed", "3"]) == 0
     assert json.loads((random_a / "config.json").read_text()) == json.loads(
         (copied / "config.json").read_text()
     )
