@@ -68,9 +68,14 @@ def run(args: argparse.Namespace) -> None:
     resume = _resume_folder(args, config)
     Path(args.out).mkdir(parents=True, exist_ok=True)
     set_seed(args.seed + accelerator.process_index)
-    {"mlm": _mlm, "squad": _squad, "finetune": _finetune}[args.command](
-        args, accelerator, config, resume
-    )
+    try:
+        {"mlm": _mlm, "squad": _squad, "finetune": _finetune}[args.command](
+            args, accelerator, config, resume
+        )
+    finally:
+        # Destroys the process group: left to interpreter exit, gloo's worker threads can abort
+        # a process that has finished its work ("terminate called without an active exception").
+        accelerator.end_training()
 
 
 def _mlm(args: argparse.Namespace, acc: Accelerator, config: dict, resume: Path | None) -> None:
