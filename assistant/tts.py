@@ -1,7 +1,9 @@
 """Text to speech, always rendered to a WAV file that `audio.Speaker` then plays.
 
 pyttsx3 (espeak-ng) is the default; its own playback returns before the sound ends and hides
-player failures, so only its `save_to_file` is used. Piper is used when `tts.engine = "piper"`
+player failures, so only its `save_to_file` is used. Its `runAndWait` also returns before
+espeak-ng's synthesis thread has written that file, so rendering waits for the engine's
+"finished-utterance" notification. Piper is used when `tts.engine = "piper"`
 with a voice file (`tts.piper_voice`, an .onnx with its .onnx.json next to it).
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import threading
 import wave
 from pathlib import Path
 from typing import Protocol
@@ -28,6 +31,9 @@ class Synthesizer(Protocol):
     def render(self, text: str, wav: Path) -> None: ...
 
 
+SYNTHESIS_TIMEOUT_S = 60.0
+
+
 class Pyttsx3Synthesizer:
     def __init__(self, voice: str = "", rate: int = 160) -> None:
         try:
@@ -44,10 +50,19 @@ class Pyttsx3Synthesizer:
             ) from None
 
     def render(self, text: str, wav: Path) -> None:
+        """Write `text` as speech to `wav`; return only once the file is complete."""
         wav.unlink(missing_ok=True)
-        self._engine.save_to_file(text, str(wav))
-        with contextlib.redirect_stdout(io.StringIO()):  # its driver prints "Audio saved to"
-            self._engine.runAndWait()
+        finished = threading.Event()
+        token = self._engine.connect("finished-utterance", lambda **_: finished.set())
+        try:
+            self._engine.save_to_file(text, str(wav))
+            with contextlib.redirect_stdout(io.StringIO()):  # its driver prints "Audio saved to"
+                self._engine.runAndWait()
+                done = finished.wait(SYNTHESIS_TIMEOUT_S)
+        finally:
+            self._engine.disconnect(token)
+        if not done:
+            raise TtsError(f"espeak-ng did not finish speaking within {SYNTHESIS_TIMEOUT_S:.0f} s")
         _check_wav(wav)
 
 

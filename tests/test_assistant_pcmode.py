@@ -52,10 +52,15 @@ def test_one_turn_from_a_file_to_a_file(tmp_path, question_wav, monkeypatch, cap
     assert out == ""
 
 
-def test_pyttsx3_renders_a_wav(tmp_path: Path) -> None:
-    wav = tmp_path / "a.wav"
-    Pyttsx3Synthesizer().render("Hello there.", wav)
-    assert frames(wav) > 4000
+def test_pyttsx3_renders_whole_wavs_one_after_another(tmp_path: Path) -> None:
+    """Long answers take espeak-ng longer than pyttsx3's runAndWait waits; render must not
+    return before the file is complete, and the engine must serve the next answer too."""
+    synthesizer = Pyttsx3Synthesizer()
+    long_answer = "The harbour opens at nine and closes at five in the evening. " * 20
+    synthesizer.render(long_answer, tmp_path / "long.wav")
+    synthesizer.render("Hello there.", tmp_path / "short.wav")
+    assert frames(tmp_path / "long.wav") > 22050 * 30  # well over half a minute of speech
+    assert 4000 < frames(tmp_path / "short.wav") < 22050 * 3
 
 
 def test_missing_piper_voice(tmp_path: Path) -> None:
