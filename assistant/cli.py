@@ -123,7 +123,8 @@ def _ask(args: argparse.Namespace) -> int:
         print(f"score: {answer.score:.2f}")
     if answer.found and answer.source is not None:
         print(f"source: {answer.source.file}, passage {answer.source.passage}")
-    print("timings: " + ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings.items()))
+    stages = (f"{k.removesuffix('_ms')} {v:.0f} ms" for k, v in answer.timings.items())
+    print("timings: " + ", ".join(stages))
     return 0
 
 
