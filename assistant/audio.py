@@ -61,8 +61,7 @@ def resolve_device(name: str, kind: str) -> int:
     try:
         info = sd.query_devices(name, kind)
     except (ValueError, sd.PortAudioError) as err:
-        names = [d["name"] for d in sd.query_devices()
-                 if d[f"max_{kind}_channels"] > 0]
+        names = [d["name"] for d in sd.query_devices() if d[f"max_{kind}_channels"] > 0]
         tool = "arecord" if kind == "input" else "aplay"
         raise AudioError(
             f"{kind} device {name!r} not usable ({err}); {kind} devices here: "
@@ -105,9 +104,14 @@ class Microphone:
             blocks.put(bytes(indata))
 
         try:
-            stream = sd.RawInputStream(samplerate=SAMPLE_RATE, blocksize=FRAME_SAMPLES,
-                                       device=index, dtype="int16", channels=1,
-                                       callback=callback)
+            stream = sd.RawInputStream(
+                samplerate=SAMPLE_RATE,
+                blocksize=FRAME_SAMPLES,
+                device=index,
+                dtype="int16",
+                channels=1,
+                callback=callback,
+            )
             stream.start()
         except sd.PortAudioError as err:
             raise AudioError(f"microphone {self.device!r} cannot be opened ({err})") from None
@@ -199,7 +203,7 @@ class Endpointer:
                 import webrtcvad
             except ImportError as err:
                 raise SetupError(
-                    f"audio.endpointing = \"webrtcvad\" needs the webrtcvad module ({err})"
+                    f'audio.endpointing = "webrtcvad" needs the webrtcvad module ({err})'
                 ) from None
             self._vad = webrtcvad.Vad(config.vad_aggressiveness)
         self.reset()
@@ -258,8 +262,9 @@ class Speaker:
         block = max(1, int(rate * self.BLOCK_SECONDS)) * 2 * channels
         try:
             index = resolve_device(self.device, "output")
-            with sd.RawOutputStream(samplerate=rate, channels=channels, dtype="int16",
-                                    device=index) as stream:
+            with sd.RawOutputStream(
+                samplerate=rate, channels=channels, dtype="int16", device=index
+            ) as stream:
                 for pos in range(0, len(data), block):
                     if interrupted():
                         stream.abort()

@@ -35,8 +35,9 @@ class GpioButton:
             from gpiozero import Button
             from gpiozero.exc import GPIOZeroError
 
-            self._button = Button(config.pin, pull_up=config.pull_up,
-                                  bounce_time=config.bounce_time or None)
+            self._button = Button(
+                config.pin, pull_up=config.pull_up, bounce_time=config.bounce_time or None
+            )
         except (ImportError, GPIOZeroError, OSError, RuntimeError) as err:
             raise SetupError(
                 f"button on GPIO{config.pin} is not available ({err}); without GPIO use "

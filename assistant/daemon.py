@@ -89,8 +89,15 @@ class Parts:
 
 
 class Daemon:
-    def __init__(self, config: Config, parts: Parts, events: queue.Queue[Event], *,
-                 notifier: Notifier | None = None, once: bool = False) -> None:
+    def __init__(
+        self,
+        config: Config,
+        parts: Parts,
+        events: queue.Queue[Event],
+        *,
+        notifier: Notifier | None = None,
+        once: bool = False,
+    ) -> None:
         """`once`: answer one question (PC mode --input) then return from `run`."""
         self.config = config
         self.parts = parts
@@ -233,8 +240,10 @@ class Daemon:
                         log.debug("partial: %s", text)
                 listened = time.monotonic()
                 question = recognizer.finish()
-                self._timings = {"listen_s": round(listened - started, 2),
-                                 "asr_final_ms": round((time.monotonic() - listened) * 1000)}
+                self._timings = {
+                    "listen_s": round(listened - started, 2),
+                    "asr_final_ms": round((time.monotonic() - listened) * 1000),
+                }
         except AudioError as err:
             log.error("%s", err)
             self._mic_failed = True
@@ -270,8 +279,9 @@ class Daemon:
         answer = self.answerer.answer(self._question, cancelled=self._stopping.is_set)
         self._timings["answer_ms"] = round((time.monotonic() - started) * 1000)
         source = f"{answer.source.file}#{answer.source.passage}" if answer.source else "-"
-        log.info("answer %r (score %s, source %s, %s)", answer.text, answer.score, source,
-                 answer.timings)
+        log.info(
+            "answer %r (score %s, source %s, %s)", answer.text, answer.score, source, answer.timings
+        )
         self._reply = answer.text
         return State.SPEAKING
 
@@ -317,8 +327,9 @@ class Daemon:
         self.parts.synthesizer.render(text, wav)
         rendered = time.monotonic()
         completed = self.parts.speaker.play(wav, interrupted or self._stopping.is_set)
-        self._timings.update(tts_ms=round((rendered - started) * 1000),
-                             play_s=round(time.monotonic() - rendered, 2))
+        self._timings.update(
+            tts_ms=round((rendered - started) * 1000), play_s=round(time.monotonic() - rendered, 2)
+        )
         return completed
 
     def _next_event(self) -> Event | None:
@@ -343,8 +354,11 @@ class Daemon:
         if self._load is not None and self._load.done():
             self._finish_load(self._load)
             self._load = None
-        if (self.parts.mounts is not None and self._load is None
-                and now - self._last_mount_poll >= MOUNT_POLL_SECONDS):
+        if (
+            self.parts.mounts is not None
+            and self._load is None
+            and now - self._last_mount_poll >= MOUNT_POLL_SECONDS
+        ):
             self._last_mount_poll = now
             added = [e.path for e in self.parts.mounts.read_events() if e.kind == "added"]
             for folder in added[:1]:
@@ -387,14 +401,18 @@ class Daemon:
             log.error("%s", err)
             return
         answer = self.config.answer
-        self.answerer = Answerer(library, self.parts.reader, top_k=answer.top_k,
-                                 threshold=answer.threshold)
+        self.answerer = Answerer(
+            library, self.parts.reader, top_k=answer.top_k, threshold=answer.threshold
+        )
         self.parts.recognizer.set_vocabulary(library.vocabulary())
         log.info("library: %d passage(s) from %d file(s)", len(library), len(library.files))
 
     def _status_text(self, state: State) -> str:
-        docs = "no documents" if self.answerer is None else (
-            f"{len(self.answerer.library.files)} documents")
+        docs = (
+            "no documents"
+            if self.answerer is None
+            else (f"{len(self.answerer.library.files)} documents")
+        )
         return f"{state.value}; {docs}; {self.turns} turns"
 
     def _show(self, state: str) -> None:
@@ -402,8 +420,14 @@ class Daemon:
             self.parts.led.show(state)
 
 
-def build_daemon(config: Config, *, model: str, button: str = "gpio",
-                 input_wav: str | None = None, output_wav: str | None = None) -> Daemon:
+def build_daemon(
+    config: Config,
+    *,
+    model: str,
+    button: str = "gpio",
+    input_wav: str | None = None,
+    output_wav: str | None = None,
+) -> Daemon:
     """The daemon with the configured parts, all loaded now: a missing model, Vosk model,
     voice or GPIO raises (SetupError/BundleError) before anything reports READY."""
     from assistant.answering import load_reader
@@ -417,8 +441,9 @@ def build_daemon(config: Config, *, model: str, button: str = "gpio",
     once = input_wav is not None
     button_part: GpioButton | KeyboardButton | None = None
     if not once:
-        button_part = (KeyboardButton(events) if button == "keyboard"
-                       else GpioButton(config.button, events))
+        button_part = (
+            KeyboardButton(events) if button == "keyboard" else GpioButton(config.button, events)
+        )
     parts = Parts(
         reader=reader,
         microphone=microphone,

@@ -45,8 +45,7 @@ class Pyttsx3Synthesizer:
             self._engine.setProperty("rate", rate)
         except Exception as err:  # pyttsx3 raises whatever its driver raises
             raise TtsError(
-                f"pyttsx3 cannot start ({err}); is espeak-ng installed (apt-get install "
-                "espeak-ng)?"
+                f"pyttsx3 cannot start ({err}); is espeak-ng installed (apt-get install espeak-ng)?"
             ) from None
 
     def render(self, text: str, wav: Path) -> None:

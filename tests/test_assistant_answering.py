@@ -137,12 +137,25 @@ def test_load_of_a_missing_folder(tmp_path, capsys) -> None:
 def test_ask_with_a_real_converted_bundle(tiny_bundle, capsys) -> None:
     """The whole path with the lead's tiny random TFLite bundle: the answer is a span of the
     library (or "not found"), with its source, score and timings."""
-    code = main(["ask", "--docs", str(LIBRARY_DOCS), "--model", str(tiny_bundle), "--threshold",
-                 "-1000", "--json", "When does the library open?"])
+    code = main(
+        [
+            "ask",
+            "--docs",
+            str(LIBRARY_DOCS),
+            "--model",
+            str(tiny_bundle),
+            "--threshold",
+            "-1000",
+            "--json",
+            "When does the library open?",
+        ]
+    )
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert out["found"] is True
-    passages = {(p.file, p.position): p.text
-                for p in Library.from_documents(scan_folder(LIBRARY_DOCS).documents).passages}
+    passages = {
+        (p.file, p.position): p.text
+        for p in Library.from_documents(scan_folder(LIBRARY_DOCS).documents).passages
+    }
     assert out["answer"] in passages[out["source"]["file"], out["source"]["passage"]]
     assert isinstance(out["score"], float)

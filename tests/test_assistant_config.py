@@ -21,8 +21,10 @@ def test_defaults_when_nothing_is_configured() -> None:
 
 def test_values_are_read(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
-    path.write_text('[answer]\ntop_k = 5\nthreshold = 2\n[audio]\nhold_to_talk = true\n'
-                    '[usb]\nwatch = ["/media/pi"]\n')
+    path.write_text(
+        "[answer]\ntop_k = 5\nthreshold = 2\n[audio]\nhold_to_talk = true\n"
+        '[usb]\nwatch = ["/media/pi"]\n'
+    )
     config = load_config(path)
     assert (config.answer.top_k, config.answer.threshold) == (5, 2.0)
     assert config.audio.hold_to_talk is True

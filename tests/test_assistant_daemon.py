@@ -112,10 +112,14 @@ class RecordingVoice:
 
 
 class ScriptedSpeaker:
-    """"Plays" in `blocks` steps, calling `during(index)` before each; checks the mic is off."""
+    """ "Plays" in `blocks` steps, calling `during(index)` before each; checks the mic is off."""
 
-    def __init__(self, microphone: ScriptedMicrophone, blocks: int = 5,
-                 during: Callable[[int, int], None] = lambda play, block: None) -> None:
+    def __init__(
+        self,
+        microphone: ScriptedMicrophone,
+        blocks: int = 5,
+        during: Callable[[int, int], None] = lambda play, block: None,
+    ) -> None:
         self.microphone = microphone
         self.blocks = blocks
         self.during = during
@@ -181,8 +185,12 @@ def notify_socket() -> Iterator[NotifySocket]:
 
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
-    return config_from_dict({"library": {"state_dir": str(tmp_path / "state")},
-                             "audio": {"silence_seconds": 0.3, "start_timeout_seconds": 1.0}})
+    return config_from_dict(
+        {
+            "library": {"state_dir": str(tmp_path / "state")},
+            "audio": {"silence_seconds": 0.3, "start_timeout_seconds": 1.0},
+        }
+    )
 
 
 @pytest.fixture
@@ -190,8 +198,18 @@ def engine(tmp_path: Path):
     return oracle_engine(tmp_path, {"nine in the morning": "open"})
 
 
-def make_daemon(config, engine, pins, notify_socket, *, microphone, transcripts,
-                blocks=5, during=lambda play, block: None, with_library=True):
+def make_daemon(
+    config,
+    engine,
+    pins,
+    notify_socket,
+    *,
+    microphone,
+    transcripts,
+    blocks=5,
+    during=lambda play, block: None,
+    with_library=True,
+):
     if with_library:
         load_folder(LIBRARY_DOCS, config.state_dir)
     events: queue.Queue[Event] = queue.Queue()
@@ -242,8 +260,14 @@ def states(messages: list[str]) -> list[str]:
 
 def test_one_turn_through_all_states(config, engine, pins, notify_socket) -> None:
     mic = ScriptedMicrophone(speech())
-    daemon, voice = make_daemon(config, engine, pins, notify_socket, microphone=mic,
-                                transcripts=["when does the library open"])
+    daemon, voice = make_daemon(
+        config,
+        engine,
+        pins,
+        notify_socket,
+        microphone=mic,
+        transcripts=["when does the library open"],
+    )
     with running(daemon):
         wait_for(lambda: daemon.state.value == "idle")
         press(pins)
@@ -257,31 +281,46 @@ def test_one_turn_through_all_states(config, engine, pins, notify_socket) -> Non
     assert daemon.parts.led.shown[:5] == ["idle", "listening", "thinking", "speaking", "idle"]
 
 
-def test_a_press_while_speaking_stops_the_speech_and_listens(config, engine, pins,
-                                                            notify_socket) -> None:
+def test_a_press_while_speaking_stops_the_speech_and_listens(
+    config, engine, pins, notify_socket
+) -> None:
     def press_during_first_answer(play: int, block: int) -> None:
         if play == 1 and block == 2:
             press(pins)
 
     mic = ScriptedMicrophone(speech())
     daemon, voice = make_daemon(
-        config, engine, pins, notify_socket, microphone=mic,
+        config,
+        engine,
+        pins,
+        notify_socket,
+        microphone=mic,
         transcripts=["when does the library open", "what about the tomatoes"],
-        during=press_during_first_answer)
+        during=press_during_first_answer,
+    )
     with running(daemon):
         wait_for(lambda: daemon.state.value == "idle")
         press(pins)
         wait_for(lambda: daemon.turns == 2 and daemon.state.value == "idle")
     assert states(notify_socket.messages())[1:9] == [
-        "idle", "listening", "thinking", "speaking", "listening", "thinking", "speaking", "idle"]
+        "idle",
+        "listening",
+        "thinking",
+        "speaking",
+        "listening",
+        "thinking",
+        "speaking",
+        "idle",
+    ]
     assert voice.said == ["nine in the morning", "I couldn't find that in your documents."]
     assert mic.opened == 2
 
 
 def test_spoken_feedback_for_user_failures(config, engine, pins, notify_socket) -> None:
     mic = ScriptedMicrophone(bytes(SAMPLE_RATE * 4))  # silence only
-    daemon, voice = make_daemon(config, engine, pins, notify_socket, microphone=mic,
-                                transcripts=[""], with_library=False)
+    daemon, voice = make_daemon(
+        config, engine, pins, notify_socket, microphone=mic, transcripts=[""], with_library=False
+    )
     with running(daemon):
         wait_for(lambda: daemon.state.value == "idle")
         press(pins)  # no documents
@@ -293,12 +332,19 @@ def test_spoken_feedback_for_user_failures(config, engine, pins, notify_socket) 
     assert voice.said == [NO_DOCUMENTS, NOTHING_HEARD]
 
 
-def test_microphone_missing_at_start_then_unplugged(config, engine, pins, notify_socket,
-                                                   monkeypatch) -> None:
+def test_microphone_missing_at_start_then_unplugged(
+    config, engine, pins, notify_socket, monkeypatch
+) -> None:
     monkeypatch.setattr(daemon_mod, "FIRST_BACKOFF", 0.05)
     mic = ScriptedMicrophone(speech(), check_failures=2, open_failures=1)
-    daemon, voice = make_daemon(config, engine, pins, notify_socket, microphone=mic,
-                                transcripts=["when does the library open"])
+    daemon, voice = make_daemon(
+        config,
+        engine,
+        pins,
+        notify_socket,
+        microphone=mic,
+        transcripts=["when does the library open"],
+    )
     with running(daemon):
         wait_for(lambda: daemon.state.value == "idle")  # told once at start, then READY
         press(pins)  # the microphone fails to open: said, LED error, no crash
@@ -316,8 +362,7 @@ def test_microphone_missing_at_start_then_unplugged(config, engine, pins, notify
 
 def test_sigterm_stops_the_loop(config, engine, pins, notify_socket) -> None:
     mic = ScriptedMicrophone(speech())
-    daemon, _ = make_daemon(config, engine, pins, notify_socket, microphone=mic,
-                            transcripts=["x"])
+    daemon, _ = make_daemon(config, engine, pins, notify_socket, microphone=mic, transcripts=["x"])
     before = signal.getsignal(signal.SIGTERM)
     timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
     timer.start()
@@ -327,8 +372,7 @@ def test_sigterm_stops_the_loop(config, engine, pins, notify_socket) -> None:
     assert signal.getsignal(signal.SIGTERM) is before
 
 
-def test_a_thousand_turns_with_flat_memory(config, engine, pins, notify_socket,
-                                           caplog) -> None:
+def test_a_thousand_turns_with_flat_memory(config, engine, pins, notify_socket, caplog) -> None:
     caplog.set_level(logging.WARNING, logger="assistant")
     turns, marks = 1000, {}
 
@@ -342,9 +386,16 @@ def test_a_thousand_turns_with_flat_memory(config, engine, pins, notify_socket,
                 daemon.events.put(Event.PRESS)  # queued: read once idle again
 
     mic = ScriptedMicrophone(speech(0.15))
-    daemon, voice = make_daemon(config, engine, pins, notify_socket, microphone=mic,
-                                transcripts=["when does the library open"], blocks=1,
-                                during=next_turn)
+    daemon, voice = make_daemon(
+        config,
+        engine,
+        pins,
+        notify_socket,
+        microphone=mic,
+        transcripts=["when does the library open"],
+        blocks=1,
+        during=next_turn,
+    )
     daemon.notifier = Notifier({})  # no manager: every notification is a no-op
     voice.said = _Counter()
     tracemalloc.start()
@@ -369,8 +420,9 @@ class _Counter(list):
         self.count += 1
 
 
-def test_a_new_usb_mount_is_loaded_and_announced(config, engine, pins, notify_socket,
-                                                 tmp_path, monkeypatch) -> None:
+def test_a_new_usb_mount_is_loaded_and_announced(
+    config, engine, pins, notify_socket, tmp_path, monkeypatch
+) -> None:
     """A stick appearing in the mount table is loaded and announced; pulling it out keeps
     the library. The mount table is a file in mountinfo format (the real-mount test of the
     watcher itself is in test_deploy_mounts.py)."""
@@ -384,8 +436,15 @@ def test_a_new_usb_mount_is_loaded_and_announced(config, engine, pins, notify_so
     base = "27 1 8:2 / / rw,relatime shared:1 - ext4 /dev/mmcblk0p2 rw\n"
     table.write_text(base)
     mic = ScriptedMicrophone(speech())
-    daemon, voice = make_daemon(config, engine, pins, notify_socket, microphone=mic,
-                                transcripts=["when does the library open"], with_library=False)
+    daemon, voice = make_daemon(
+        config,
+        engine,
+        pins,
+        notify_socket,
+        microphone=mic,
+        transcripts=["when does the library open"],
+        with_library=False,
+    )
     daemon.parts.mounts = MountWatcher([str(media)], mountinfo=table)
     with running(daemon):
         wait_for(lambda: daemon.state.value == "idle")

