@@ -52,7 +52,7 @@ from assistant.errors import SetupError
 from assistant.library import Library, LibraryError, LoadSummary, has_library, load_folder
 from assistant.mounts import MountWatcher
 from assistant.notify import Notifier
-from assistant.tts import Synthesizer, make_synthesizer
+from assistant.tts import Synthesizer, make_synthesizer, render
 
 log = logging.getLogger(__name__)
 
@@ -324,7 +324,7 @@ class Daemon:
         log.info("saying: %s", text)
         wav = Path(self._tmp.name) / "reply.wav"
         started = time.monotonic()
-        self.parts.synthesizer.render(text, wav)
+        render(self.parts.synthesizer, text, wav)
         rendered = time.monotonic()
         completed = self.parts.speaker.play(wav, interrupted or self._stopping.is_set)
         self._timings.update(

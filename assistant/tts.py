@@ -1,16 +1,25 @@
 """Text to speech, always rendered to a WAV file that `audio.Speaker` then plays.
 
-pyttsx3 (espeak-ng) is the default; its own playback returns before the sound ends and hides
-player failures, so only its `save_to_file` is used. Its `runAndWait` also returns before
-espeak-ng's synthesis thread has written that file, so rendering waits for the engine's
-"finished-utterance" notification. Piper is used when `tts.engine = "piper"`
-with a voice file (`tts.piper_voice`, an .onnx with its .onnx.json next to it).
+pyttsx3 (espeak-ng) is the default voice: pyttsx3 starts espeak-ng and selects the voice and
+rate. Its own ways of producing sound are not used, because neither is reliable:
+- its playback returns before the sound ends and hides player failures;
+- its `save_to_file` writes the WAV when espeak-ng reports the end of the *message*, an event
+  that can arrive before the last (or, for a short answer, the only) block of samples has been
+  handed over, so the file sometimes lacks the end of the speech or holds no audio at all.
+So rendering takes the samples itself through pyttsx3's binding of libespeak-ng: it collects
+every block and waits for espeak-ng's end-of-data marker (a callback with no samples and an
+empty event list, sent by the synthesis thread after its last block), then writes the file.
+
+Piper is used when `tts.engine = "piper"` with a voice file (`tts.piper_voice`, an .onnx with
+its .onnx.json next to it).
+
+`render` retries a failed synthesis once before raising `TtsError`, so a passing glitch never
+makes a silent turn and a lasting one is reported.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
+import ctypes
 import logging
 import threading
 import wave
@@ -32,12 +41,58 @@ class Synthesizer(Protocol):
 
 
 SYNTHESIS_TIMEOUT_S = 60.0
+ESPEAK_SAMPLE_RATE = 22050  # espeak-ng's own voices (pyttsx3 assumes the same)
+
+
+class _EspeakCapture:
+    """The samples of one espeak-ng synthesis at a time.
+
+    libespeak-ng is one synthesizer per process with one callback, which its threads may call
+    at any moment (late event notifications included): the callback is therefore one object
+    made once and kept for the life of the process, and renders take turns.
+    """
+
+    def __init__(self, espeak) -> None:  # espeak: pyttsx3's ctypes binding module
+        self._espeak = espeak
+        self._callback = espeak.t_espeak_callback(self._on_audio)
+        self._blocks: list[bytes] = []
+        self._end_of_data = threading.Event()
+        self._lock = threading.Lock()
+
+    def synthesize(self, text: str) -> bytes:
+        """16-bit mono samples of `text` at espeak-ng's rate, once all have been produced."""
+        espeak = self._espeak
+        with self._lock:
+            self._blocks = []
+            self._end_of_data.clear()
+            espeak.cSetSynthCallback(self._callback)  # pyttsx3 sets its own at start-up
+            status = espeak.Synth(text.encode("utf-8"), flags=espeak.ENDPAUSE | espeak.CHARS_UTF8)
+            if status != espeak.EE_OK:
+                raise TtsError(f"espeak-ng refused the text (status {status})")
+            if not self._end_of_data.wait(SYNTHESIS_TIMEOUT_S):
+                espeak.Cancel()
+                raise TtsError(f"espeak-ng did not finish within {SYNTHESIS_TIMEOUT_S:.0f} s")
+            return b"".join(self._blocks)
+
+    def _on_audio(self, samples, count: int, events) -> int:
+        """A block of samples, or the end-of-data marker (no samples, empty event list, sent
+        by the synthesis thread after its last block); event notifications are ignored."""
+        if samples:
+            self._blocks.append(ctypes.string_at(samples, count * 2))
+        elif events[0].type == self._espeak.EVENT_LIST_TERMINATED:
+            self._end_of_data.set()
+        return 0
+
+
+_capture: _EspeakCapture | None = None
 
 
 class Pyttsx3Synthesizer:
     def __init__(self, voice: str = "", rate: int = 160) -> None:
+        global _capture
         try:
             import pyttsx3
+            from pyttsx3.drivers import _espeak
 
             self._engine = pyttsx3.init()
             if voice:
@@ -47,21 +102,18 @@ class Pyttsx3Synthesizer:
             raise TtsError(
                 f"pyttsx3 cannot start ({err}); is espeak-ng installed (apt-get install espeak-ng)?"
             ) from None
+        if _capture is None:
+            _capture = _EspeakCapture(_espeak)
+        self._capture = _capture
 
     def render(self, text: str, wav: Path) -> None:
         """Write `text` as speech to `wav`; return only once the file is complete."""
-        wav.unlink(missing_ok=True)
-        finished = threading.Event()
-        token = self._engine.connect("finished-utterance", lambda **_: finished.set())
-        try:
-            self._engine.save_to_file(text, str(wav))
-            with contextlib.redirect_stdout(io.StringIO()):  # its driver prints "Audio saved to"
-                self._engine.runAndWait()
-                done = finished.wait(SYNTHESIS_TIMEOUT_S)
-        finally:
-            self._engine.disconnect(token)
-        if not done:
-            raise TtsError(f"espeak-ng did not finish speaking within {SYNTHESIS_TIMEOUT_S:.0f} s")
+        audio = self._capture.synthesize(text)
+        with wave.open(str(wav), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(ESPEAK_SAMPLE_RATE)
+            w.writeframes(audio)
         _check_wav(wav)
 
 
@@ -91,6 +143,15 @@ def _check_wav(wav: Path) -> None:
         raise TtsError(f"speech synthesis produced no usable WAV ({err})") from None
     if frames == 0:
         raise TtsError("speech synthesis produced no audio")
+
+
+def render(synthesizer: Synthesizer, text: str, wav: Path) -> None:
+    """`synthesizer.render`, tried a second time when the first attempt fails."""
+    try:
+        synthesizer.render(text, wav)
+    except TtsError as err:
+        log.warning("speech synthesis failed (%s); trying once more", err)
+        synthesizer.render(text, wav)
 
 
 def make_synthesizer(config: TtsConfig) -> Synthesizer:

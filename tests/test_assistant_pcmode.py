@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import wave
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from assistant.asr import AsrError, VoskRecognizer
 from assistant.cli import main
 from assistant.config import TtsConfig
 from assistant.library import load_folder
-from assistant.tts import Pyttsx3Synthesizer, TtsError, make_synthesizer
+from assistant.tts import Pyttsx3Synthesizer, TtsError, make_synthesizer, render
 
 
 def frames(path: Path) -> int:
@@ -75,6 +77,62 @@ def test_pyttsx3_renders_whole_wavs_one_after_another(tmp_path: Path) -> None:
     synthesizer.render("Hello there.", tmp_path / "short.wav")
     assert frames(tmp_path / "long.wav") > 22050 * 30  # well over half a minute of speech
     assert 4000 < frames(tmp_path / "short.wav") < 22050 * 3
+
+
+def _spin() -> None:
+    while True:
+        pass
+
+
+def test_pyttsx3_renders_complete_wavs_while_the_cores_are_busy(tmp_path: Path) -> None:
+    """A short answer right after a long one is where a late end-of-message event of the long
+    one emptied the short one's WAV; repeat that, from two synthesizers, while busy processes
+    compete for every core."""
+    busy = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(os.cpu_count() or 2)]
+    for process in busy:
+        process.start()
+    try:
+        voices = [Pyttsx3Synthesizer(), Pyttsx3Synthesizer(rate=200)]
+        for i in range(6):
+            voice = voices[i % 2]
+            voice.render(
+                "The harbour opens at nine and closes at five. " * 4, tmp_path / "long.wav"
+            )
+            voice.render("Twelve.", tmp_path / "short.wav")
+            assert frames(tmp_path / "long.wav") > 22050 * 6, f"long render {i} is cut short"
+            assert frames(tmp_path / "short.wav") > 4000, f"short render {i} is cut short"
+    finally:
+        for process in busy:
+            process.kill()
+
+
+class FlakyVoice:
+    """Fails the first `failures` renders, then writes a real WAV."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+
+    def render(self, text: str, wav: Path) -> None:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise TtsError("speech synthesis produced no audio")
+        Pyttsx3Synthesizer().render(text, wav)
+
+
+def test_a_failed_render_is_tried_once_more(tmp_path: Path, caplog) -> None:
+    voice = FlakyVoice(failures=1)
+    render(voice, "Twelve.", tmp_path / "a.wav")
+    assert voice.calls == 2
+    assert frames(tmp_path / "a.wav") > 4000
+    assert "trying once more" in caplog.text
+
+
+def test_a_render_that_fails_twice_raises(tmp_path: Path) -> None:
+    voice = FlakyVoice(failures=2)
+    with pytest.raises(TtsError, match="no audio"):
+        render(voice, "Twelve.", tmp_path / "a.wav")
+    assert voice.calls == 2
 
 
 def test_missing_piper_voice(tmp_path: Path) -> None:
