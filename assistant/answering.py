@@ -1,7 +1,8 @@
-"""Question -> top-k passages (BM25) -> the QA engine on each -> the best span, or "not found".
+"""Question -> top-k passages (BM25, all collections) -> the QA engine on each -> the best span,
+or "not found".
 
-The reader is anything with `answer(question, context) -> Span | None` (the lead's
-`assistant.qa.engine.QAEngine`). Span scores (start + end logit) are comparable across
+The reader is anything with `answer(question, context) -> Span | None`
+(`assistant.qa.engine.QAEngine`). Span scores (start + end logit) are comparable across
 passages, so the best span over the k passages wins; when it scores below `threshold`, or no
 passage matches the question at all, the answer is `NOT_FOUND`.
 """
@@ -29,6 +30,7 @@ class Reader(Protocol):
 
 @dataclass(frozen=True)
 class Source:
+    collection: str
     file: str
     passage: int  # 1-based position of the passage in its file
 
@@ -42,7 +44,6 @@ class Answer:
     found: bool
     score: float | None
     source: Source | None
-    context: str = ""
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -57,7 +58,7 @@ class Answer:
 
 
 class Answerer:
-    """Answers questions from one library with one reader."""
+    """Answers questions from one library (all its collections) with one reader."""
 
     def __init__(
         self, library: Library, reader: Reader, *, top_k: int = 3, threshold: float = 0.0
@@ -72,7 +73,7 @@ class Answerer:
         t0 = time.perf_counter()
         hits = self.library.search(question, self.top_k)
         t1 = time.perf_counter()
-        best: tuple[Span, Source, str] | None = None
+        best: tuple[Span, Source] | None = None
         for hit in hits:
             if cancelled():
                 break
@@ -85,7 +86,7 @@ class Answerer:
                 and span.text.strip()
                 and (best is None or span.score > best[0].score)
             ):
-                best = (span, Source(hit.passage.file, hit.passage.position), hit.passage.text)
+                best = (span, Source(hit.collection, hit.passage.file, hit.passage.position))
         t2 = time.perf_counter()
         timings = {
             "retrieve_ms": round((t1 - t0) * 1000, 1),
@@ -94,7 +95,7 @@ class Answerer:
         }
         if best is None:
             return Answer(question, NOT_FOUND, False, None, None, timings=timings)
-        span, source, context = best
+        span, source = best
         found = span.score >= self.threshold
         return Answer(
             question,
@@ -102,7 +103,6 @@ class Answerer:
             found,
             round(float(span.score), 3),
             source,
-            context,
             timings,
         )
 

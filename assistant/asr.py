@@ -20,6 +20,7 @@ from typing import Protocol
 
 from assistant.audio import SAMPLE_RATE
 from assistant.config import AsrConfig
+from assistant.engines import Engine, pick
 from assistant.errors import SetupError
 
 log = logging.getLogger(__name__)
@@ -130,8 +131,17 @@ def _clean(text: str) -> str:
     return " ".join(words)
 
 
+ENGINES: dict[str, Engine[AsrConfig, Recognizer]] = {
+    "vosk": Engine(
+        lambda c: VoskRecognizer(c.vosk_model, hints=c.vocabulary_hints),
+        lambda c: f"Vosk model {c.vosk_model}",
+    ),
+    "pocketsphinx": Engine(
+        lambda c: PocketSphinxRecognizer(), lambda c: "pocketsphinx's built-in US English model"
+    ),
+}
+
+
 def make_recognizer(config: AsrConfig) -> Recognizer:
     """The configured engine, loaded now (errors surface before the daemon reports READY)."""
-    if config.engine == "pocketsphinx":
-        return PocketSphinxRecognizer()
-    return VoskRecognizer(config.vosk_model, hints=config.vocabulary_hints)
+    return pick(ENGINES, "asr.engine", config.engine).make(config)

@@ -1,4 +1,4 @@
-"""`qa-assistant`: the command line. Subcommands: ask, load, run, check.
+"""`qa-assistant`: the command line. Subcommands: ask, load, library, forget, run, check.
 
 Each subcommand is a `Command` (its name, help, argument setup and handler) in `COMMANDS`;
 adding one is adding an entry. A handler returns the exit status; it raises `UserError` (or
@@ -15,12 +15,11 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from assistant.check import check_arguments, main_check
 from assistant.config import Config, ConfigError, load_config
-from assistant.documents import Limits
-from assistant.library import Library, LibraryError, has_library, load_folder
+from assistant.errors import LibraryError
+from assistant.shelf import Shelf
 
 log = logging.getLogger("assistant")
 
@@ -50,35 +49,6 @@ def setup_logging(verbose: bool) -> None:
     logging.getLogger("bm25s").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
-def limits(config: Config) -> Limits:
-    return Limits(
-        max_file_bytes=int(config.library.max_file_mb * 1024 * 1024),
-        max_files=config.library.max_files,
-    )
-
-
-def open_library(config: Config, library_dir: str | None, docs: str | None) -> Library:
-    """The library to answer from: --docs (read now, in memory), --library, or the state folder."""
-    if docs is not None:
-        from assistant.documents import scan_folder
-
-        try:
-            scan = scan_folder(docs, limits(config))
-        except OSError as err:
-            raise UserError(str(err)) from None
-        if not scan.documents:
-            raise UserError(f"{docs}: no readable document (.txt .md .html .pdf .docx)")
-        return Library.from_documents(
-            scan.documents, config.library.passage_min_words, config.library.passage_max_words
-        )
-    folder = Path(library_dir) if library_dir is not None else config.state_dir
-    if not has_library(folder) and not (folder / "manifest.json").is_file():
-        raise UserError(
-            f"no documents are loaded (nothing in {folder}); load some with: qa-assistant load PATH"
-        )
-    return Library.open(folder)
-
-
 def model_path(config: Config, override: str | None) -> str:
     model = override or config.answer.model
     if not model:
@@ -101,19 +71,16 @@ def _ask_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from assistant.answering import Answerer, load_reader
+    from assistant.answering import load_reader
 
     config = load_config(args.config)
     if not args.question.strip():
         raise UserError("the question is empty")
-    library = open_library(config, args.library, args.docs)
+    shelf = Shelf(config)
+    # --docs: read now, in memory; --library: that folder; else the state folder
+    library = shelf.read_folder(args.docs) if args.docs else shelf.library(args.library)
     reader = load_reader(model_path(config, args.model), config.answer.threads)
-    answerer = Answerer(
-        library,
-        reader,
-        top_k=args.top_k or config.answer.top_k,
-        threshold=config.answer.threshold if args.threshold is None else args.threshold,
-    )
+    answerer = shelf.answerer(library, reader, top_k=args.top_k, threshold=args.threshold)
     answer = answerer.answer(args.question)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
@@ -122,7 +89,8 @@ def _ask(args: argparse.Namespace) -> int:
     if answer.score is not None:
         print(f"score: {answer.score:.2f}")
     if answer.found and answer.source is not None:
-        print(f"source: {answer.source.file}, passage {answer.source.passage}")
+        source = answer.source
+        print(f"source: {source.file}, passage {source.passage} ({source.collection})")
     stages = (f"{k.removesuffix('_ms')} {v:.0f} ms" for k, v in answer.timings.items())
     print("timings: " + ", ".join(stages))
     return 0
@@ -131,21 +99,56 @@ def _ask(args: argparse.Namespace) -> int:
 # --- load --------------------------------------------------------------------------------
 
 
-def _load_arguments(p: argparse.ArgumentParser) -> None:
+def _state_dir_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--state-dir", metavar="DIR", help="default: library.state_dir")
+
+
+def _load_arguments(p: argparse.ArgumentParser) -> None:
+    _state_dir_argument(p)
+    p.add_argument("--name", help="collection name (default: the volume label, else the folder)")
+    p.add_argument(
+        "--replace-all", action="store_true", help="remove every other collection (atomically)"
+    )
     p.add_argument("path", help="folder to load (e.g. a mounted USB stick)")
 
 
 def _load(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    summary = load_folder(
-        args.path,
-        args.state_dir or config.state_dir,
-        limits(config),
-        config.library.passage_min_words,
-        config.library.passage_max_words,
-    )
+    shelf = Shelf(load_config(args.config), args.state_dir)
+    summary = shelf.load(args.path, name=args.name, replace_all=args.replace_all)
     print("\n".join(summary.lines()))
+    return 0
+
+
+def _library(args: argparse.Namespace) -> int:
+    collections = Shelf(load_config(args.config), args.state_dir).collections()
+    if not collections:
+        print("no documents are loaded; load some with: qa-assistant load PATH")
+        return 0
+    rows = [("name", "documents", "passages", "refusals", "loaded at")]
+    rows += [
+        (
+            c.name,
+            str(len(c.files)),
+            str(len(c.passages)),
+            str(len(c.manifest.get("refusals", []))),
+            c.manifest.get("loaded_at", "-"),
+        )
+        for c in collections
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def _forget_arguments(p: argparse.ArgumentParser) -> None:
+    _state_dir_argument(p)
+    p.add_argument("name", help="the collection to remove (see: qa-assistant library)")
+
+
+def _forget(args: argparse.Namespace) -> int:
+    Shelf(load_config(args.config), args.state_dir).forget(args.name)
+    print(f"forgot {args.name!r}")
     return 0
 
 
@@ -165,7 +168,7 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from assistant.daemon import build_daemon
+    from assistant.assembly import build_daemon
 
     config = load_config(args.config)
     daemon = build_daemon(
@@ -181,8 +184,13 @@ def _run(args: argparse.Namespace) -> int:
 COMMANDS: list[Command] = [
     Command("ask", "answer one question from the documents", _ask_arguments, _ask),
     Command(
-        "load", "load the documents of a folder (replaces the library)", _load_arguments, _load
+        "load",
+        "load the documents of a folder as a collection (replaces that collection only)",
+        _load_arguments,
+        _load,
     ),
+    Command("library", "list the loaded collections", _state_dir_argument, _library),
+    Command("forget", "remove one collection", _forget_arguments, _forget),
     Command("run", "the voice loop: button, microphone, answer, speaker", _run_arguments, _run),
     Command(
         "check",

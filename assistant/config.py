@@ -13,13 +13,19 @@ typo in /etc/qa-assistant/config.toml stops the daemon before READY instead of b
     [tts]       engine ("pyttsx3" | "piper"), piper_voice, voice, rate
     [button]    pin, pull_up, bounce_time
     [led]       pin (0 = no LED), pwm
-    [usb]       auto_load, watch (mount roots whose new mounts are loaded)
+    [usb]       auto_load, watch (mount roots whose new mounts are loaded),
+                mode ("add": a stick adds or refreshes its own collection | "replace": it
+                replaces every collection)
+
+The allowed engine names are the keys of `assistant.asr.ENGINES` and `assistant.tts.ENGINES`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -99,6 +105,7 @@ class LedConfig:
 class UsbConfig:
     auto_load: bool = True
     watch: list[str] = field(default_factory=lambda: ["/media", "/run/media", "/mnt"])
+    mode: str = "add"
 
 
 @dataclass(frozen=True)
@@ -117,10 +124,12 @@ class Config:
         return Path(self.library.state_dir)
 
 
-_CHOICES = {
-    "audio.endpointing": ("energy", "webrtcvad"),
-    "asr.engine": ("vosk", "pocketsphinx"),
-    "tts.engine": ("pyttsx3", "piper"),
+# the allowed values of a string key; engine tables are read when a config names an engine
+_CHOICES: dict[str, Callable[[], Iterable[str]]] = {
+    "audio.endpointing": lambda: ("energy", "webrtcvad"),
+    "asr.engine": lambda: importlib.import_module("assistant.asr").ENGINES,
+    "tts.engine": lambda: importlib.import_module("assistant.tts").ENGINES,
+    "usb.mode": lambda: ("add", "replace"),
 }
 _RANGES: dict[str, tuple[float, float]] = {
     "library.max_file_mb": (0.001, 10_000),
@@ -211,8 +220,9 @@ def _check(where: str, expected: Any, value: Any) -> Any:
     elif expected is str:
         if not isinstance(value, str):
             raise ConfigError(f"{where}: must be a string, not {value!r}")
-        if where in _CHOICES and value not in _CHOICES[where]:
-            raise ConfigError(f"{where}: must be one of {', '.join(_CHOICES[where])}")
+        choices = tuple(_CHOICES[where]()) if where in _CHOICES else (value,)
+        if value not in choices:
+            raise ConfigError(f"{where}: must be one of {', '.join(choices)}")
         return value
     else:  # list[str]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

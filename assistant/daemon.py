@@ -2,11 +2,13 @@
 
 Everything happens in the main thread's loop (the wyoming-satellite pattern: explicit states,
 an event queue); other threads only produce events (button, keyboard) or audio blocks (the
-PortAudio callback), and the USB load runs in one worker whose result the loop picks up. Each
-state handler returns the next state and calls `_tick()` at least every 100 ms, which sends
-WATCHDOG=1 (so the watchdog proves the *loop* is alive) and watches for new USB mounts.
+PortAudio callback), and USB sticks are loaded by the shelf's worker (`assistant.shelf`). Each
+state handler takes the current `Turn`, returns the next state and the turn as it now stands,
+and calls `_tick()` at least every 100 ms, which sends WATCHDOG=1 (so the watchdog proves the
+*loop* is alive) and lets the shelf look for new USB mounts.
 
-- idle: a press starts listening (or says that no documents are loaded).
+- idle: a finished USB load is applied (the library swap happens only here, between turns)
+  and announced; a press starts listening (or says that no documents are loaded).
 - listening: the microphone is open only here; the question ends on silence, the maximum
   duration, a second press, or (hold-to-talk) the release; partial transcripts are logged.
 - thinking: BM25 + the QA engine; SIGTERM is honoured between passages.
@@ -28,36 +30,22 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from assistant.answering import Answerer, Reader
-from assistant.asr import Recognizer, make_recognizer
-from assistant.audio import (
-    FRAME_BYTES,
-    AudioError,
-    AudioInput,
-    AudioOutput,
-    Endpointer,
-    Microphone,
-    Speaker,
-    WavInput,
-    WavOutput,
-)
+from assistant.answering import Source
+from assistant.asr import Recognizer
+from assistant.audio import FRAME_BYTES, AudioError, AudioInput, AudioOutput, Endpointer
 from assistant.button import Event, GpioButton, KeyboardButton, StatusLed
 from assistant.config import Config
-from assistant.documents import Limits
 from assistant.errors import SetupError
-from assistant.library import Library, LibraryError, LoadSummary, has_library, load_folder
-from assistant.mounts import MountWatcher
 from assistant.notify import Notifier
-from assistant.tts import Synthesizer, make_synthesizer, render
+from assistant.shelf import StickShelf
+from assistant.tts import Synthesizer, render
 
 log = logging.getLogger(__name__)
 
 TICK = 0.1
-MOUNT_POLL_SECONDS = 2.0
 FIRST_BACKOFF = 1.0
 MAX_BACKOFF = 30.0
 
@@ -74,18 +62,36 @@ class State(enum.Enum):
     SPEAKING = "speaking"
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One turn as it passes from state to state: the transcript `heard`, the `question`
+    asked, the `answer` said back (an answer, or a message such as NOTHING_HEARD), its
+    `source`, and the stage timings (`*_ms` milliseconds, `*_s` seconds)."""
+
+    heard: str = ""
+    question: str = ""
+    answer: str = ""
+    source: Source | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def timed(self, **timings: float) -> Turn:
+        return replace(self, timings={**self.timings, **timings})
+
+
+Step = tuple[State, Turn]
+
+
 @dataclass
 class Parts:
-    """Everything the loop drives; built by `build_daemon`, or by tests with real/mock parts."""
+    """Everything the loop drives; built by `assistant.assembly`, or by tests."""
 
-    reader: Reader
+    shelf: StickShelf
     microphone: AudioInput
     recognizer: Recognizer
     synthesizer: Synthesizer
     speaker: AudioOutput
     button: GpioButton | KeyboardButton | None = None
     led: StatusLed | None = None
-    mounts: MountWatcher | None = None
 
 
 class Daemon:
@@ -106,19 +112,11 @@ class Daemon:
         self.once = once
         self.state = State.STARTING
         self.turns = 0
+        self.last_turn: Turn | None = None  # the last turn spoken
         self._stopping = threading.Event()
-        self._question = ""
-        self._reply = ""
-        self._pending: list[str] = []  # things to say once idle (USB load results)
         self._mic_failed = False  # the LED keeps showing the error until a turn works
-        self._timings: dict[str, float] = {}  # per-stage timings of the current turn
-        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="usb-load")
-        self._load: Future[LoadSummary] | None = None
         self._last_watchdog = 0.0
-        self._last_mount_poll = time.monotonic()
         self._tmp = tempfile.TemporaryDirectory(prefix="qa-assistant-")
-        self.answerer: Answerer | None = None
-        self._open_library()
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -133,7 +131,7 @@ class Daemon:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous[sig] = signal.signal(sig, lambda *_: self.stop())
-        handlers = {
+        handlers: dict[State, Callable[[Turn], Step]] = {
             State.IDLE: self._idle,
             State.LISTENING: self._listening,
             State.THINKING: self._thinking,
@@ -146,10 +144,10 @@ class Daemon:
             log.info("ready")
             if self.once:
                 self.events.put(Event.PRESS)
-            state = State.IDLE
+            state, turn = State.IDLE, Turn()
             while not self._stopping.is_set():
                 self._enter(state)
-                state = handlers[state]()
+                state, turn = handlers[state](turn)
                 if self.once and state is State.IDLE:
                     break
         finally:
@@ -160,7 +158,7 @@ class Daemon:
         return 0
 
     def _shutdown(self) -> None:
-        self._loader.shutdown(wait=False, cancel_futures=True)
+        self.parts.shelf.close()
         for part in (self.parts.button, self.parts.led):
             if part is not None:
                 part.close()
@@ -200,23 +198,19 @@ class Daemon:
         self._show("error" if state is State.IDLE and self._mic_failed else state.value)
         self.state = state
 
-    def _idle(self) -> State:
-        if self._pending:
-            self._reply = " ".join(self._pending)
-            self._pending.clear()
-            return State.SPEAKING
+    def _idle(self, turn: Turn) -> Step:
         while not self._stopping.is_set():
+            news = self.parts.shelf.between_turns()
+            if news:
+                return State.SPEAKING, Turn(answer=" ".join(news))
             event = self._next_event()
             if event is Event.PRESS:
-                if self.answerer is None:
-                    self._reply = NO_DOCUMENTS
-                    return State.SPEAKING
-                return State.LISTENING
-            if self._pending:
-                return State.IDLE
-        return State.IDLE
+                if self.parts.shelf.answerer is None:
+                    return State.SPEAKING, Turn(answer=NO_DOCUMENTS)
+                return State.LISTENING, Turn()
+        return State.IDLE, turn
 
-    def _listening(self) -> State:
+    def _listening(self, turn: Turn) -> Step:
         self._drain_events()
         endpointer = Endpointer(self.config.audio)
         recognizer = self.parts.recognizer
@@ -239,25 +233,22 @@ class Daemon:
                         partial = text
                         log.debug("partial: %s", text)
                 listened = time.monotonic()
-                question = recognizer.finish()
-                self._timings = {
-                    "listen_s": round(listened - started, 2),
-                    "asr_final_ms": round((time.monotonic() - listened) * 1000),
-                }
+                heard = recognizer.finish()
+                turn = replace(turn, heard=heard).timed(
+                    listen_s=round(listened - started, 2),
+                    asr_final_ms=round((time.monotonic() - listened) * 1000),
+                )
         except AudioError as err:
             log.error("%s", err)
             self._mic_failed = True
-            self._reply = MIC_PROBLEM
-            return State.SPEAKING
+            return State.SPEAKING, replace(turn, answer=MIC_PROBLEM)
         self._mic_failed = False
         if self._stopping.is_set():
-            return State.IDLE
-        log.info("heard %r (end: %s, %.1f s)", question, reason, time.monotonic() - started)
-        if not endpointer.heard_speech or not question.strip():
-            self._reply = NOTHING_HEARD
-            return State.SPEAKING
-        self._question = question
-        return State.THINKING
+            return State.IDLE, turn
+        log.info("heard %r (end: %s, %.1f s)", heard, reason, time.monotonic() - started)
+        if not endpointer.heard_speech or not heard.strip():
+            return State.SPEAKING, replace(turn, answer=NOTHING_HEARD)
+        return State.THINKING, replace(turn, question=heard.strip())
 
     def _listening_event(self) -> str | None:
         """A press ends the question early; in hold-to-talk mode so does the release."""
@@ -273,19 +264,20 @@ class Daemon:
             if event is Event.STOP:
                 return "stop"
 
-    def _thinking(self) -> State:
-        assert self.answerer is not None  # listening is only entered with a library
+    def _thinking(self, turn: Turn) -> Step:
+        answerer = self.parts.shelf.answerer
+        assert answerer is not None  # listening is only entered with a library
         started = time.monotonic()
-        answer = self.answerer.answer(self._question, cancelled=self._stopping.is_set)
-        self._timings["answer_ms"] = round((time.monotonic() - started) * 1000)
-        source = f"{answer.source.file}#{answer.source.passage}" if answer.source else "-"
+        answer = answerer.answer(turn.question, cancelled=self._stopping.is_set)
+        source = answer.source
+        where = f"{source.collection}:{source.file}#{source.passage}" if source else "-"
         log.info(
-            "answer %r (score %s, source %s, %s)", answer.text, answer.score, source, answer.timings
+            "answer %r (score %s, source %s, %s)", answer.text, answer.score, where, answer.timings
         )
-        self._reply = answer.text
-        return State.SPEAKING
+        turn = replace(turn, answer=answer.text, source=source)
+        return State.SPEAKING, turn.timed(answer_ms=round((time.monotonic() - started) * 1000))
 
-    def _speaking(self) -> State:
+    def _speaking(self, turn: Turn) -> Step:
         self._drain_events()
         barged_in = False
 
@@ -304,33 +296,37 @@ class Daemon:
                     return True
 
         try:
-            completed = self._say_now(self._reply, interrupted)
+            completed, timings = self._say_now(turn.answer, interrupted)
         except SetupError as err:
             log.error("cannot speak: %s", err)
             self._show("error")
-            return State.IDLE
+            return State.IDLE, turn
+        turn = turn.timed(**timings)
         self.turns += 1
-        log.info("turn timings: %s", self._timings)
-        self._timings = {}
-        if not completed and barged_in and self.answerer is not None:
+        self.last_turn = turn
+        log.info("turn timings: %s", turn.timings)
+        if not completed and barged_in and self.parts.shelf.answerer is not None:
             log.info("speech interrupted by the button")
-            return State.LISTENING
-        return State.IDLE
+            return State.LISTENING, Turn()
+        return State.IDLE, turn
 
     # --- helpers --------------------------------------------------------------------------------
 
-    def _say_now(self, text: str, interrupted: Callable[[], bool] | None = None) -> bool:
-        """Render and play `text`; False when `interrupted()` cut it short. Raises SetupError."""
+    def _say_now(
+        self, text: str, interrupted: Callable[[], bool] | None = None
+    ) -> tuple[bool, dict[str, float]]:
+        """Render and play `text`: (False when `interrupted()` cut it short, the TTS and
+        playback timings). Raises SetupError."""
         log.info("saying: %s", text)
         wav = Path(self._tmp.name) / "reply.wav"
         started = time.monotonic()
         render(self.parts.synthesizer, text, wav)
         rendered = time.monotonic()
         completed = self.parts.speaker.play(wav, interrupted or self._stopping.is_set)
-        self._timings.update(
-            tts_ms=round((rendered - started) * 1000), play_s=round(time.monotonic() - rendered, 2)
-        )
-        return completed
+        return completed, {
+            "tts_ms": round((rendered - started) * 1000),
+            "play_s": round(time.monotonic() - rendered, 2),
+        }
 
     def _next_event(self) -> Event | None:
         self._tick()
@@ -351,107 +347,13 @@ class Daemon:
         if interval is not None and now - self._last_watchdog >= interval:
             self.notifier.watchdog()
             self._last_watchdog = now
-        if self._load is not None and self._load.done():
-            self._finish_load(self._load)
-            self._load = None
-        if (
-            self.parts.mounts is not None
-            and self._load is None
-            and now - self._last_mount_poll >= MOUNT_POLL_SECONDS
-        ):
-            self._last_mount_poll = now
-            added = [e.path for e in self.parts.mounts.read_events() if e.kind == "added"]
-            for folder in added[:1]:
-                log.info("new mount %s: loading its documents", folder)
-                self._load = self._loader.submit(self._load_folder, folder)
-
-    def _load_folder(self, folder: Path) -> LoadSummary:
-        lib = self.config.library
-        return load_folder(
-            folder,
-            self.config.state_dir,
-            Limits(int(lib.max_file_mb * 1024 * 1024), lib.max_files),
-            lib.passage_min_words,
-            lib.passage_max_words,
-        )
-
-    def _finish_load(self, load: Future[LoadSummary]) -> None:
-        try:
-            summary = load.result()
-        except LibraryError as err:
-            log.error("automatic load failed: %s", err)
-            self._pending.append("Loading the documents failed. The previous documents are kept.")
-            return
-        except Exception:
-            log.exception("automatic load crashed")
-            self._pending.append("Loading the documents failed. The previous documents are kept.")
-            return
-        self._open_library()
-        n = len(summary.documents)
-        self._pending.append(f"Loaded {n} document{'s' if n != 1 else ''}.")
-
-    def _open_library(self) -> None:
-        state_dir = self.config.state_dir
-        if not has_library(state_dir):
-            log.warning("no documents are loaded (nothing in %s)", state_dir)
-            return
-        try:
-            library = Library.open(state_dir)
-        except LibraryError as err:
-            log.error("%s", err)
-            return
-        answer = self.config.answer
-        self.answerer = Answerer(
-            library, self.parts.reader, top_k=answer.top_k, threshold=answer.threshold
-        )
-        self.parts.recognizer.set_vocabulary(library.vocabulary())
-        log.info("library: %d passage(s) from %d file(s)", len(library), len(library.files))
+        self.parts.shelf.watch()
 
     def _status_text(self, state: State) -> str:
-        docs = (
-            "no documents"
-            if self.answerer is None
-            else (f"{len(self.answerer.library.files)} documents")
-        )
+        answerer = self.parts.shelf.answerer
+        docs = "no documents" if answerer is None else f"{len(answerer.library.files)} documents"
         return f"{state.value}; {docs}; {self.turns} turns"
 
     def _show(self, state: str) -> None:
         if self.parts.led is not None:
             self.parts.led.show(state)
-
-
-def build_daemon(
-    config: Config,
-    *,
-    model: str,
-    button: str = "gpio",
-    input_wav: str | None = None,
-    output_wav: str | None = None,
-) -> Daemon:
-    """The daemon with the configured parts, all loaded now: a missing model, Vosk model,
-    voice or GPIO raises (SetupError/BundleError) before anything reports READY."""
-    from assistant.answering import load_reader
-
-    events: queue.Queue[Event] = queue.Queue()
-    reader = load_reader(model, config.answer.threads)
-    recognizer = make_recognizer(config.asr)
-    synthesizer = make_synthesizer(config.tts)
-    microphone = WavInput(input_wav) if input_wav else Microphone(config.audio.input_device)
-    speaker = WavOutput(output_wav) if output_wav else Speaker(config.audio.output_device)
-    once = input_wav is not None
-    button_part: GpioButton | KeyboardButton | None = None
-    if not once:
-        button_part = (
-            KeyboardButton(events) if button == "keyboard" else GpioButton(config.button, events)
-        )
-    parts = Parts(
-        reader=reader,
-        microphone=microphone,
-        recognizer=recognizer,
-        synthesizer=synthesizer,
-        speaker=speaker,
-        button=button_part,
-        led=StatusLed(config.led) if config.led.pin else None,
-        mounts=MountWatcher(config.usb.watch) if config.usb.auto_load and not once else None,
-    )
-    return Daemon(config, parts, events, once=once)

@@ -1,7 +1,8 @@
 """Documents from a folder (a USB stick): safe readers, limits, refusals, and passages.
 
-`scan_folder` walks a folder and returns the text of every supported file (.txt .md .html .htm
-.pdf .docx) plus a `Refusal` (with its reason, also logged) for everything it would not read:
+`scan_folder` walks a folder and returns the text of every supported file (the suffixes of
+`READERS`: .txt .md .html .htm .pdf .docx) plus a `Refusal` (with its reason, also logged) for
+everything it would not read:
 
 - hidden or system entries (a name starting with "." or "~$", System Volume Information, ...);
 - anything that is not a regular file (FIFOs, devices, sockets) - never opened;
@@ -32,7 +33,6 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 SYSTEM_NAMES = frozenset(
     {
         "system volume information",
@@ -127,7 +127,7 @@ def scan_folder(folder: str | Path, limits: Limits | None = None) -> ScanResult:
 
     for path in _walk(root, refuse):
         name = path.relative_to(root).as_posix()
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        if path.suffix.lower() not in READERS:
             refuse(name, f"unsupported file type {path.suffix or '(none)'}")
             continue
         if len(documents) >= limits.max_files:
@@ -204,16 +204,7 @@ def read_document(path: Path, real_root: Path, max_bytes: int) -> str:
         raise _os_error(err, "cannot read") from None
     if len(data) > max_bytes:
         raise DocumentError(f"too large (over the limit of {max_bytes} bytes)")
-    suffix = path.suffix.lower()
-    if suffix == ".pdf":
-        text = _pdf_text(data)
-    elif suffix == ".docx":
-        text = _docx_text(data)
-    else:
-        text = decode_text(data)
-        if suffix in (".html", ".htm"):
-            text = html_text(text)
-    text = normalize_text(text)[:MAX_CHARS_PER_FILE]
+    text = normalize_text(READERS[path.suffix.lower()](data))[:MAX_CHARS_PER_FILE]
     if not text.strip():
         raise DocumentError("no text found")
     return text
@@ -327,6 +318,26 @@ def _docx_text(data: bytes) -> str:
     except (OpcError, zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
         raise DocumentError(f"broken .docx ({type(err).__name__})") from None
     return "\n\n".join(paragraphs)
+
+
+def _html_document(data: bytes) -> str:
+    return html_text(decode_text(data))
+
+
+# suffix (lower case) -> the reader of a file's bytes; what a load accepts is exactly this table
+READERS: dict[str, Callable[[bytes], str]] = {
+    ".txt": decode_text,
+    ".md": decode_text,
+    ".html": _html_document,
+    ".htm": _html_document,
+    ".pdf": _pdf_text,
+    ".docx": _docx_text,
+}
+
+
+def supported_types() -> str:
+    """The readable suffixes for messages, e.g. ".txt .md .html .htm .pdf .docx"."""
+    return " ".join(READERS)
 
 
 def normalize_text(text: str) -> str:

@@ -1,4 +1,4 @@
-"""The error every voice component raises when it cannot start or keeps failing."""
+"""The user-facing errors shared by several modules (each message names what to fix)."""
 
 
 class SetupError(Exception):
@@ -6,3 +6,7 @@ class SetupError(Exception):
 
     The message is for the user and names what to fix (device name, model folder, ...).
     """
+
+
+class LibraryError(Exception):
+    """A load or forget that did not happen, or a library that cannot be opened (user-facing)."""

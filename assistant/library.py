@@ -1,31 +1,29 @@
-"""The document library: an atomically replaced store under the state folder, searched by BM25.
+"""The document library: named collections stored under the state folder, searched by BM25.
 
-    <state_dir>/
-      library -> libraries/<id>      symlink, swapped with one rename(2): the switch is atomic
-      libraries/<id>/manifest.json   source, time, files, refusals, passage count
-      libraries/<id>/passages.jsonl  one {"file", "position", "text"} per line
-      libraries/<id>/text/NNNN.txt   the full text of each document (survives USB removal)
-      .lock                          held (flock) by a load in progress
+Each loaded folder or USB stick is one collection, stored in its own folder
+(`libraries/<id>/`: manifest.json, passages.jsonl, text/NNNN.txt with the full text of each
+document, so it survives the stick's removal); `assistant.catalog` keeps the list of current
+collections and switches it atomically.
 
-`load_folder` scans a folder (see `documents`), writes a complete new library next to the
-current one, fsyncs it, then swaps the symlink. Any failure before the swap - an unreadable
-folder, a stick pulled out mid-load, no readable document at all, a full disk - leaves the
-previous library exactly as it was. The BM25 index (bm25s) is rebuilt in memory when a library
-is opened: it is a cache of passages.jsonl, so a library can never hold a stale index.
+`load_folder` scans a folder (see `documents`), writes a complete new collection folder, fsyncs
+it, then switches the catalog to it: the collection of the same name is replaced, the others
+stay (or, with `replace_all`, go). Any failure before the switch - an unreadable folder, a
+stick pulled out mid-load, no readable document at all, a full disk, a kill -9 - leaves every
+collection exactly as it was. `forget` removes one collection the same way.
+
+`Library` searches the passages of all collections with one BM25 index (bm25s), rebuilt in
+memory when a library is opened: it is a cache of the passages.jsonl files, so it is never
+stale.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import logging
-import os
 import re
 import shutil
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -33,13 +31,21 @@ import bm25s
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 
-from assistant.documents import Document, Limits, Passage, Refusal, scan_folder, split_passages
+from assistant import catalog
+from assistant.catalog import MANIFEST, Entry
+from assistant.documents import (
+    Document,
+    Limits,
+    Passage,
+    Refusal,
+    scan_folder,
+    split_passages,
+    supported_types,
+)
+from assistant.errors import LibraryError
 
 log = logging.getLogger(__name__)
 
-CURRENT_LINK = "library"
-LIBRARIES_DIR = "libraries"
-MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 
 _STOPWORDS = frozenset(STOPWORDS_EN) | frozenset(
@@ -48,10 +54,6 @@ _STOPWORDS = frozenset(STOPWORDS_EN) | frozenset(
     "tell please about from".split()
 )
 _WORD = re.compile(r"[^\W_]+")
-
-
-class LibraryError(Exception):
-    """A load that did not happen, or a library that cannot be opened (user-facing message)."""
 
 
 def tokenize(text: str) -> list[str]:
@@ -69,34 +71,21 @@ def tokenize(text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Hit:
-    passage: Passage
-    score: float  # BM25
+class Collection:
+    """One loaded folder or stick: its name, passages and manifest (source, loaded_at, files,
+    refusals, passages; {} for documents read in memory)."""
 
+    name: str
+    passages: list[Passage]
+    manifest: dict
 
-class Library:
-    """Passages plus their BM25 index; `search` returns the best `k` with a positive score."""
-
-    def __init__(self, passages: Sequence[Passage], manifest: dict | None = None) -> None:
-        self.passages = list(passages)
-        self.manifest = manifest or {}
-        self._bm25 = bm25s.BM25()
-        if self.passages:
-            self._bm25.index([tokenize(p.text) for p in self.passages], show_progress=False)
+    @property
+    def files(self) -> list[str]:
+        return sorted({p.file for p in self.passages})
 
     @classmethod
-    def from_documents(
-        cls, documents: Sequence[Document], min_words: int = 150, max_words: int = 250
-    ) -> Library:
-        passages = [p for d in documents for p in split_passages(d, min_words, max_words)]
-        return cls(passages)
-
-    @classmethod
-    def open(cls, folder: str | Path) -> Library:
-        """The library stored in `folder` (a libraries/<id> folder or a state folder)."""
-        folder = Path(folder)
-        if (folder / CURRENT_LINK).exists():
-            folder = folder / CURRENT_LINK
+    def open(cls, name: str, folder: Path) -> Collection:
+        """The collection stored in `folder`; raises LibraryError when missing or damaged."""
         try:
             manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
             with (folder / PASSAGES).open(encoding="utf-8") as f:
@@ -105,14 +94,53 @@ class Library:
             raise LibraryError(f"{folder}: no document library there") from None
         except (OSError, ValueError, TypeError) as err:
             raise LibraryError(f"{folder}: damaged library ({err})") from None
-        return cls(passages, manifest)
+        return cls(name, passages, manifest)
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float  # BM25
+    collection: str
+
+
+class Library:
+    """The passages of all `collections` plus one BM25 index; `search` returns the best `k`."""
+
+    def __init__(self, collections: Sequence[Collection]) -> None:
+        self.collections = list(collections)
+        self.passages = [p for c in self.collections for p in c.passages]
+        self._owners = [c.name for c in self.collections for _ in c.passages]
+        self._bm25 = bm25s.BM25()
+        if self.passages:
+            self._bm25.index([tokenize(p.text) for p in self.passages], show_progress=False)
+
+    @classmethod
+    def from_documents(
+        cls, name: str, documents: Sequence[Document], min_words: int = 150, max_words: int = 250
+    ) -> Library:
+        """One in-memory collection `name` of `documents` (nothing is stored)."""
+        passages = [p for d in documents for p in split_passages(d, min_words, max_words)]
+        return cls([Collection(name, passages, {})])
+
+    @classmethod
+    def open(cls, folder: str | Path) -> Library:
+        """Every collection of the state folder `folder`, or the one collection folder `folder`."""
+        folder = Path(folder)
+        if (folder / MANIFEST).is_file():
+            return cls([Collection.open(folder.name, folder)])
+        entries = catalog.read_catalog(folder)
+        if not entries:
+            raise LibraryError(f"{folder}: no document library there")
+        return cls([Collection.open(e.name, folder / e.folder) for e in entries])
 
     def __len__(self) -> int:
         return len(self.passages)
 
     @property
     def files(self) -> list[str]:
-        return sorted({p.file for p in self.passages})
+        """The documents of every collection (a name appears once per collection holding it)."""
+        return sorted(f for c in self.collections for f in c.files)
 
     def search(self, query: str, k: int) -> list[Hit]:
         """The up-to-`k` passages best matching `query`, best first; [] when none shares a term."""
@@ -123,7 +151,7 @@ class Library:
             [terms], k=min(k, len(self.passages)), show_progress=False, n_threads=0
         )
         return [
-            Hit(self.passages[int(i)], float(s))
+            Hit(self.passages[int(i)], float(s), self._owners[int(i)])
             for i, s in zip(docs[0], scores[0], strict=True)
             if s > 0 and np.isfinite(s)
         ]
@@ -135,18 +163,22 @@ class Library:
 
 @dataclass(frozen=True)
 class LoadSummary:
-    """What a load did: shown to the user and logged."""
+    """What a load did: shown to the user and logged. `replaced`: a collection of that name
+    was there before (refreshed, not added)."""
 
+    name: str
     source: str
     documents: list[str]
     refusals: list[Refusal]
     passages: int
     seconds: float
+    replaced: bool
 
     def lines(self) -> list[str]:
+        verb = "reloaded" if self.replaced else "loaded"
         out = [
-            f"loaded {len(self.documents)} document(s), {self.passages} passage(s) "
-            f"from {self.source} in {self.seconds:.1f} s"
+            f"{verb} {len(self.documents)} document(s), {self.passages} passage(s) "
+            f"from {self.source} as collection {self.name!r} in {self.seconds:.1f} s"
         ]
         out += [f"  refused {r.name}: {r.reason}" for r in self.refusals]
         return out
@@ -158,21 +190,21 @@ def load_folder(
     limits: Limits | None = None,
     min_words: int = 150,
     max_words: int = 250,
+    *,
+    name: str | None = None,
+    replace_all: bool = False,
 ) -> LoadSummary:
-    """Replace the library in `state_dir` by the documents of `source`, atomically.
+    """Store the documents of `source` as collection `name` (default: the folder's name),
+    replacing the collection of that name - or, with `replace_all`, every collection - atomically.
 
-    Raises `LibraryError` (previous library untouched) when the folder cannot be read, vanishes
-    during the load, holds no readable document, or the new library cannot be written.
+    Raises `LibraryError` (every collection untouched) when the folder cannot be read, vanishes
+    during the load, holds no readable document, or the new collection cannot be written.
     """
     started = time.monotonic()
     source = Path(source)
     state = Path(state_dir)
-    try:
-        state.mkdir(parents=True, exist_ok=True)
-        (state / LIBRARIES_DIR).mkdir(exist_ok=True)
-    except OSError as err:
-        raise LibraryError(f"{state}: cannot create the state folder ({err.strerror})") from None
-    with _locked(state):
+    name = name or source.resolve().name or str(source)
+    with catalog.locked(state):
         try:
             scan = scan_folder(source, limits or Limits())
         except OSError as err:
@@ -181,104 +213,80 @@ def load_folder(
             raise LibraryError(f"{source}: the folder disappeared during the load")
         if not scan.documents:
             raise LibraryError(
-                f"{source}: no readable document (.txt .md .html .pdf .docx); "
-                "the previous library is kept"
+                f"{source}: no readable document ({supported_types()}); "
+                "the loaded documents are kept"
             )
         passages = [p for d in scan.documents for p in split_passages(d, min_words, max_words)]
+        entries = catalog.read_catalog(state)
         summary = LoadSummary(
+            name,
             str(source),
             [d.name for d in scan.documents],
             scan.refusals,
             len(passages),
             time.monotonic() - started,
+            any(e.name == name for e in entries),
         )
+        kept = [] if replace_all else [e for e in entries if e.name != name]
         try:
-            new_dir = Path(
-                tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=state / LIBRARIES_DIR)
-            )
+            new_dir = catalog.new_folder(state)
         except OSError as err:
             raise LibraryError(f"{state}: cannot write the library ({err})") from None
         try:
-            _write_library(new_dir, scan.documents, passages, summary)
-            _swap(state, new_dir)
+            _write_collection(new_dir, scan.documents, passages, summary)
+            folder = new_dir.relative_to(state).as_posix()
+            catalog.write_catalog(state, [*kept, Entry(name, folder)])
         except OSError as err:
             shutil.rmtree(new_dir, ignore_errors=True)
             raise LibraryError(f"{state}: cannot write the library ({err})") from None
-        _remove_old(state)
     for line in summary.lines():
         log.info("%s", line)
     return summary
 
 
+def forget(state_dir: str | Path, name: str) -> None:
+    """Remove collection `name` atomically; raises LibraryError naming the collections."""
+    state = Path(state_dir)
+    with catalog.locked(state):
+        entries = catalog.read_catalog(state)
+        kept = [e for e in entries if e.name != name]
+        if len(kept) == len(entries):
+            known = ", ".join(repr(e.name) for e in entries) or "none"
+            raise LibraryError(f"no collection named {name!r} (collections: {known})")
+        try:
+            catalog.write_catalog(state, kept)
+        except OSError as err:
+            raise LibraryError(f"{state}: cannot write the library ({err})") from None
+    log.info("forgot collection %r", name)
+
+
 def has_library(state_dir: str | Path) -> bool:
-    return (Path(state_dir) / CURRENT_LINK / MANIFEST).is_file()
+    return bool(catalog.read_catalog(Path(state_dir)))
 
 
-@contextlib.contextmanager
-def _locked(state: Path) -> Iterator[None]:
-    with (state / ".lock").open("a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise LibraryError(f"{state}: another load is in progress") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def _write_library(
+def _write_collection(
     folder: Path, documents: Sequence[Document], passages: Sequence[Passage], summary: LoadSummary
 ) -> None:
     (folder / "text").mkdir()
     files = []
     for n, doc in enumerate(documents, start=1):
         stored = f"text/{n:04d}.txt"
-        _write_synced(folder / stored, doc.text)
+        catalog.write_synced(folder / stored, doc.text)
         files.append({"name": doc.name, "text": stored, "characters": len(doc.text)})
-    _write_synced(
+    catalog.write_synced(
         folder / PASSAGES,
         "".join(json.dumps(asdict(p), ensure_ascii=False) + "\n" for p in passages),
     )
     manifest = {
+        "name": summary.name,
         "source": summary.source,
         "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "files": files,
         "refusals": [asdict(r) for r in summary.refusals],
         "passages": len(passages),
     }
-    _write_synced(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    _fsync_dir(folder / "text")
-    _fsync_dir(folder)
-
-
-def _swap(state: Path, new_dir: Path) -> None:
-    tmp_link = state / f".{CURRENT_LINK}.tmp-{os.getpid()}"
-    with contextlib.suppress(FileNotFoundError):
-        tmp_link.unlink()
-    tmp_link.symlink_to(Path(LIBRARIES_DIR) / new_dir.name)
-    os.replace(tmp_link, state / CURRENT_LINK)
-    _fsync_dir(state)
-
-
-def _remove_old(state: Path) -> None:
-    """Delete every stored library except the current one (also leftovers of failed loads)."""
-    current = (state / CURRENT_LINK).resolve().name
-    for old in (state / LIBRARIES_DIR).iterdir():
-        if old.name != current:
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def _write_synced(path: Path, text: str) -> None:
-    with path.open("w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    catalog.write_synced(
+        folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    )
+    catalog.fsync_dir(folder / "text")
+    catalog.fsync_dir(folder)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Protocol
 
 from assistant.config import TtsConfig
+from assistant.engines import Engine, pick
 from assistant.errors import SetupError
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,16 @@ def render(synthesizer: Synthesizer, text: str, wav: Path) -> None:
         synthesizer.render(text, wav)
 
 
+ENGINES: dict[str, Engine[TtsConfig, Synthesizer]] = {
+    "pyttsx3": Engine(
+        lambda c: Pyttsx3Synthesizer(c.voice, c.rate), lambda c: "espeak-ng voice (pyttsx3)"
+    ),
+    "piper": Engine(
+        lambda c: PiperSynthesizer(c.piper_voice), lambda c: f"Piper voice {c.piper_voice}"
+    ),
+}
+
+
 def make_synthesizer(config: TtsConfig) -> Synthesizer:
-    if config.engine == "piper":
-        return PiperSynthesizer(config.piper_voice)
-    return Pyttsx3Synthesizer(config.voice, config.rate)
+    """The configured voice, loaded now (errors surface before the daemon reports READY)."""
+    return pick(ENGINES, "tts.engine", config.engine).make(config)

@@ -1,8 +1,10 @@
-"""BM25 + reader ranking on a small library, the threshold, and `qa-assistant ask`/`load`."""
+"""BM25 + reader ranking on a small library and over two collections, the threshold, and
+`qa-assistant ask`/`load`/`library`/`forget`."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,7 @@ GOLD = {
 
 @pytest.fixture
 def library(tmp_path: Path) -> Library:
-    load_folder(LIBRARY_DOCS, tmp_path / "state")
+    load_folder(LIBRARY_DOCS, tmp_path / "state", name="state")
     return Library.open(tmp_path / "state")
 
 
@@ -46,6 +48,7 @@ def test_answers_with_source(library, engine, question, answer, file) -> None:
     assert result.text == answer
     assert result.source is not None and result.source.file == file
     assert result.source.passage == 1
+    assert result.source.collection == "state"
     assert result.score is not None and result.score > 0
     assert set(result.timings) == {"retrieve_ms", "read_ms", "total_ms"}
 
@@ -93,7 +96,7 @@ def test_ask_json(tmp_path, cli_engine, capsys) -> None:
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert out["answer"] == "nine in the morning"
-    assert out["source"] == {"file": "opening_hours.txt", "passage": 1}
+    assert out["source"] == {"collection": "library", "file": "opening_hours.txt", "passage": 1}
     assert set(out["timings_ms"]) == {"retrieve_ms", "read_ms", "total_ms"}
 
 
@@ -101,7 +104,7 @@ def test_ask_docs_plain_text(cli_engine, capsys) -> None:
     assert main(["ask", "--docs", str(LIBRARY_DOCS), "--model", "m", "first train?"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "half past six"
-    assert out[2] == "source: trains.html, passage 1"
+    assert out[2] == "source: trains.html, passage 1 (library)"
 
 
 def test_ask_without_library_says_so(tmp_path, capsys) -> None:
@@ -117,6 +120,61 @@ def test_ask_with_a_bad_bundle_is_a_clear_error(tmp_path, capsys) -> None:
     code = main(["ask", "--docs", str(LIBRARY_DOCS), "--model", str(tmp_path), "q?"])
     assert code == 2
     assert "bundle.json: missing" in capsys.readouterr().err
+
+
+def _two_sticks(tmp_path: Path) -> tuple[Path, Path]:
+    """The test library split over two sticks: trains on one, the rest on the other."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    for doc in LIBRARY_DOCS.iterdir():
+        shutil.copy(doc, (second if doc.name == "trains.html" else first) / doc.name)
+    return first, second
+
+
+def test_two_sticks_answer_together(tmp_path, engine) -> None:
+    state = tmp_path / "state"
+    first, second = _two_sticks(tmp_path)
+    load_folder(first, state, name="KINGSTON")
+    load_folder(second, state, name="SANDISK")
+    answerer = Answerer(Library.open(state), engine, top_k=3)
+    opening = answerer.answer("When does the library open?")
+    train = answerer.answer("When does the first train leave for the coast?")
+    assert (opening.text, opening.source.collection) == ("nine in the morning", "KINGSTON")
+    assert (train.text, train.source.collection) == ("half past six", "SANDISK")
+    assert train.source.file == "trains.html"
+
+
+def test_load_library_and_forget_commands(tmp_path, cli_engine, capsys) -> None:
+    state = tmp_path / "state"
+    first, second = _two_sticks(tmp_path)
+    assert main(["load", "--state-dir", str(state), "--name", "KINGSTON", str(first)]) == 0
+    assert "as collection 'KINGSTON'" in capsys.readouterr().out
+    assert main(["load", "--state-dir", str(state), str(second)]) == 0
+    assert main(["load", "--state-dir", str(state), str(second)]) == 0
+    assert "reloaded 1 document(s)" in capsys.readouterr().out.splitlines()[-1]
+    assert main(["library", "--state-dir", str(state)]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert rows[0] == ["name", "documents", "passages", "refusals", "loaded", "at"]
+    assert [row[:4] for row in rows[1:]] == [["KINGSTON", "2", "2", "0"], ["second", "1", "1", "0"]]
+    question = ["ask", "--library", str(state), "--model", "m", "--json", "first train?"]
+    assert main(question) == 0
+    assert json.loads(capsys.readouterr().out)["source"]["collection"] == "second"
+    assert main(["forget", "--state-dir", str(state), "second"]) == 0
+    assert capsys.readouterr().out == "forgot 'second'\n"
+    assert main(question) == 0
+    assert json.loads(capsys.readouterr().out)["found"] is False
+    assert main(["forget", "--state-dir", str(state), "second"]) == 2
+    assert "no collection named 'second' (collections: 'KINGSTON')" in capsys.readouterr().err
+    assert main(["load", "--state-dir", str(state), "--replace-all", str(second)]) == 0
+    capsys.readouterr()
+    assert main(["library", "--state-dir", str(state)]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == ["name", "second"]
+
+
+def test_library_command_with_nothing_loaded(tmp_path, capsys) -> None:
+    assert main(["library", "--state-dir", str(tmp_path / "none")]) == 0
+    assert capsys.readouterr().out.startswith("no documents are loaded")
 
 
 def test_load_refusals_are_listed(tmp_path, capsys) -> None:
@@ -155,7 +213,7 @@ def test_ask_with_a_real_converted_bundle(tiny_bundle, capsys) -> None:
     assert out["found"] is True
     passages = {
         (p.file, p.position): p.text
-        for p in Library.from_documents(scan_folder(LIBRARY_DOCS).documents).passages
+        for p in Library.from_documents("docs", scan_folder(LIBRARY_DOCS).documents).passages
     }
     assert out["answer"] in passages[out["source"]["file"], out["source"]["passage"]]
     assert isinstance(out["score"], float)

@@ -25,12 +25,15 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 from test_assistant_support import LIBRARY_DOCS, oracle_engine
 
 import assistant.daemon as daemon_mod
+import assistant.shelf as shelf_mod
 from assistant.audio import SAMPLE_RATE, AudioError
 from assistant.button import Event, GpioButton, StatusLed
 from assistant.config import ButtonConfig, Config, LedConfig, config_from_dict
 from assistant.daemon import MIC_PROBLEM, NO_DOCUMENTS, NOTHING_HEARD, Daemon, Parts
 from assistant.library import load_folder
+from assistant.mounts import MountWatcher
 from assistant.notify import Notifier
+from assistant.shelf import Shelf, StickShelf
 
 BUTTON_PIN, LED_PIN = 17, 18
 
@@ -209,15 +212,17 @@ def make_daemon(
     blocks=5,
     during=lambda play, block: None,
     with_library=True,
+    mounts=None,
 ):
     if with_library:
         load_folder(LIBRARY_DOCS, config.state_dir)
     events: queue.Queue[Event] = queue.Queue()
     voice = RecordingVoice()
+    recognizer = ScriptedRecognizer(transcripts)
     parts = Parts(
-        reader=engine,
+        shelf=StickShelf(Shelf(config), engine, recognizer, mounts),
         microphone=microphone,
-        recognizer=ScriptedRecognizer(transcripts),
+        recognizer=recognizer,
         synthesizer=voice,
         speaker=ScriptedSpeaker(microphone, blocks, during),
         button=GpioButton(ButtonConfig(pin=BUTTON_PIN, bounce_time=0), events),
@@ -325,11 +330,12 @@ def test_spoken_feedback_for_user_failures(config, engine, pins, notify_socket) 
         wait_for(lambda: daemon.state.value == "idle")
         press(pins)  # no documents
         wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
-        load_folder(LIBRARY_DOCS, config.state_dir)
-        daemon._open_library()  # what an automatic USB load does
-        press(pins)  # nothing heard
+        daemon.parts.shelf.start_load(LIBRARY_DOCS)  # what a new USB mount does
         wait_for(lambda: daemon.turns == 2 and daemon.state.value == "idle")
-    assert voice.said == [NO_DOCUMENTS, NOTHING_HEARD]
+        press(pins)  # nothing heard
+        wait_for(lambda: daemon.turns == 3 and daemon.state.value == "idle")
+    assert voice.said == [NO_DOCUMENTS, "Loaded 3 documents from library.", NOTHING_HEARD]
+    assert daemon.last_turn.heard == "" and daemon.last_turn.answer == NOTHING_HEARD
 
 
 def test_microphone_missing_at_start_then_unplugged(
@@ -420,21 +426,78 @@ class _Counter(list):
         self.count += 1
 
 
-def test_a_new_usb_mount_is_loaded_and_announced(
+MOUNT_BASE = "27 1 8:2 / / rw,relatime shared:1 - ext4 /dev/mmcblk0p2 rw\n"
+
+
+def mount_line(n: int, stick: Path) -> str:
+    return f"{60 + n} 27 8:{n} / {stick} ro,nosuid,nodev,noexec - vfat /dev/sd{n} ro\n"
+
+
+def test_usb_sticks_are_added_announced_and_answered_together(
     config, engine, pins, notify_socket, tmp_path, monkeypatch
 ) -> None:
-    """A stick appearing in the mount table is loaded and announced; pulling it out keeps
-    the library. The mount table is a file in mountinfo format (the real-mount test of the
-    watcher itself is in test_deploy_mounts.py)."""
-    from assistant.mounts import MountWatcher
-
-    monkeypatch.setattr(daemon_mod, "MOUNT_POLL_SECONDS", 0.02)
+    """Each stick appearing in the mount table is loaded as its own collection and announced;
+    answers come from both; pulling a stick out keeps its documents. The mount table is a file
+    in mountinfo format (the real-mount test of the watcher itself is in test_deploy_mounts.py);
+    the sticks have no label, so their collections are named after their mount folders."""
+    monkeypatch.setattr(shelf_mod, "MOUNT_POLL_SECONDS", 0.02)
     media = tmp_path / "media"
-    stick = media / "sda1"
-    shutil.copytree(LIBRARY_DOCS, stick)
+    first, second = media / "sda1", media / "sdb1"
+    shutil.copytree(LIBRARY_DOCS, first, ignore=shutil.ignore_patterns("trains.html"))
+    second.mkdir()
+    shutil.copy(LIBRARY_DOCS / "trains.html", second)
     table = tmp_path / "mountinfo"
-    base = "27 1 8:2 / / rw,relatime shared:1 - ext4 /dev/mmcblk0p2 rw\n"
-    table.write_text(base)
+    table.write_text(MOUNT_BASE)
+    engine = oracle_engine(tmp_path, {"nine in the morning": "open", "half past six": "train"})
+    mic = ScriptedMicrophone(speech())
+    daemon, voice = make_daemon(
+        config,
+        engine,
+        pins,
+        notify_socket,
+        microphone=mic,
+        transcripts=["when does the library open", "when does the first train leave"],
+        with_library=False,
+        mounts=MountWatcher([str(media)], mountinfo=table),
+    )
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        table.write_text(MOUNT_BASE + mount_line(1, first))
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+        table.write_text(MOUNT_BASE + mount_line(2, second))  # the first one is pulled out
+        shutil.rmtree(first)
+        wait_for(lambda: daemon.turns == 2 and daemon.state.value == "idle")
+        press(pins)
+        wait_for(lambda: daemon.turns == 3 and daemon.state.value == "idle")
+        assert daemon.last_turn.source.collection == "sda1"
+        press(pins)
+        wait_for(lambda: daemon.turns == 4 and daemon.state.value == "idle")
+        assert daemon.last_turn.source.collection == "sdb1"
+    assert voice.said == [
+        "Loaded 2 documents from sda1.",
+        "Loaded 1 document from sdb1.",
+        "nine in the morning",
+        "half past six",
+    ]
+    assert daemon.parts.recognizer.vocabulary >= {"tomatoes", "coast"}
+
+
+def test_a_load_finished_during_an_answer_is_applied_after_it(
+    config, engine, pins, notify_socket, tmp_path
+) -> None:
+    """The library swap happens between turns: a stick loaded while the answer plays changes
+    nothing until the loop is idle again; then the reload is announced."""
+    stick = Path(shutil.copytree(LIBRARY_DOCS, tmp_path / "library"))
+    seen = {}
+
+    def load_while_speaking(play: int, block: int) -> None:
+        if play == 1 and block == 1:
+            seen["answerer"] = daemon.parts.shelf.answerer
+            daemon.parts.shelf.start_load(stick).result()
+        if play == 1 and block == 3:  # two more blocks played, and ticks between them
+            seen["same answerer"] = daemon.parts.shelf.answerer is seen.pop("answerer")
+            seen["state"] = daemon.state.value
+
     mic = ScriptedMicrophone(speech())
     daemon, voice = make_daemon(
         config,
@@ -443,17 +506,47 @@ def test_a_new_usb_mount_is_loaded_and_announced(
         notify_socket,
         microphone=mic,
         transcripts=["when does the library open"],
-        with_library=False,
+        during=load_while_speaking,
     )
-    daemon.parts.mounts = MountWatcher([str(media)], mountinfo=table)
     with running(daemon):
         wait_for(lambda: daemon.state.value == "idle")
-        table.write_text(base + f"61 27 8:1 / {stick} ro,nosuid,nodev,noexec - vfat /dev/sda1 ro\n")
-        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
-        assert voice.said == ["Loaded 3 documents."]
-        table.write_text(base)  # the stick is pulled out
-        shutil.rmtree(stick)
         press(pins)
         wait_for(lambda: daemon.turns == 2 and daemon.state.value == "idle")
-    daemon.parts.mounts.close()
-    assert voice.said == ["Loaded 3 documents.", "nine in the morning"]
+    assert seen == {"same answerer": True, "state": "speaking"}
+    assert voice.said == ["nine in the morning", "Reloaded 3 documents from library."]
+
+
+def test_replace_mode_says_the_other_documents_went(engine, pins, notify_socket, tmp_path) -> None:
+    config = config_from_dict(
+        {"library": {"state_dir": str(tmp_path / "state")}, "usb": {"mode": "replace"}}
+    )
+    load_folder(LIBRARY_DOCS, config.state_dir, name="old")
+    stick = Path(shutil.copytree(LIBRARY_DOCS, tmp_path / "KINGSTON"))
+    mic = ScriptedMicrophone(speech())
+    daemon, voice = make_daemon(
+        config, engine, pins, notify_socket, microphone=mic, transcripts=[""], with_library=False
+    )
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        daemon.parts.shelf.start_load(stick)
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+    assert voice.said == ["Loaded 3 documents from KINGSTON. The other documents were removed."]
+    assert [c.name for c in Shelf(config).collections()] == ["KINGSTON"]
+
+
+def test_a_failed_stick_load_is_said_and_keeps_the_documents(
+    config, engine, pins, notify_socket, tmp_path
+) -> None:
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "a.exe").write_bytes(b"MZ")
+    mic = ScriptedMicrophone(speech())
+    daemon, voice = make_daemon(
+        config, engine, pins, notify_socket, microphone=mic, transcripts=["x"]
+    )
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        daemon.parts.shelf.start_load(junk)
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+    assert voice.said == ["Loading the documents from junk failed. The loaded documents are kept."]
+    assert [c.name for c in Shelf(config).collections()] == ["library"]

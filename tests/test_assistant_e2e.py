@@ -38,6 +38,7 @@ from assistant.daemon import Daemon, Parts
 from assistant.library import load_folder
 from assistant.notify import Notifier
 from assistant.qa.engine import QAEngine
+from assistant.shelf import Shelf, StickShelf
 from assistant.tts import PiperSynthesizer
 
 pytestmark = [
@@ -161,10 +162,11 @@ def test_spoken_question_spoken_answer(pulse, voice, tmp_path) -> None:
     Device.pin_factory = pins = MockFactory()
     events: queue.Queue[Event] = queue.Queue()
     sock = NotifySocket()
+    recognizer = PocketSphinxRecognizer()
     parts = Parts(
-        reader=QAEngine.from_bundle(DEFAULT_MODEL),
+        shelf=StickShelf(Shelf(config), QAEngine.from_bundle(DEFAULT_MODEL), recognizer),
         microphone=Microphone("pulse"),
-        recognizer=PocketSphinxRecognizer(),
+        recognizer=recognizer,
         synthesizer=voice,
         speaker=Speaker("pulse"),
         button=GpioButton(ButtonConfig(pin=17), events),
@@ -202,7 +204,7 @@ def test_spoken_question_spoken_answer(pulse, voice, tmp_path) -> None:
         pins.reset()
         Device.pin_factory = None
     assert not thread.is_alive()
-    heard = daemon._question
+    heard = daemon.last_turn.heard
     assert "harbour" in heard.split(), f"the daemon heard {heard!r}"
     with wave.open(str(answer_wav)) as w:
         level = np.abs(np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)).max()

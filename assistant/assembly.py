@@ -1,0 +1,83 @@
+"""The daemon put together from the configuration, one builder per part.
+
+`qa-assistant run` uses `build_daemon`; `qa-assistant check` opens the microphone, speaker,
+recognizer, voice, button and LED with these same builders, so both find and open devices
+the same way.
+"""
+
+from __future__ import annotations
+
+import queue
+
+from assistant.asr import Recognizer, make_recognizer
+from assistant.audio import AudioInput, AudioOutput, Microphone, Speaker, WavInput, WavOutput
+from assistant.button import Event, GpioButton, KeyboardButton, StatusLed
+from assistant.config import Config
+from assistant.daemon import Daemon, Parts
+from assistant.mounts import MountWatcher
+from assistant.shelf import Shelf, StickShelf
+from assistant.tts import Synthesizer, make_synthesizer
+
+
+def build_microphone(config: Config, input_wav: str | None = None) -> AudioInput:
+    """The configured microphone, or the WAV file `input_wav` (PC mode)."""
+    return WavInput(input_wav) if input_wav else Microphone(config.audio.input_device)
+
+
+def build_speaker(config: Config, output_wav: str | None = None) -> AudioOutput:
+    """The configured speaker, or the WAV file `output_wav` (PC mode)."""
+    return WavOutput(output_wav) if output_wav else Speaker(config.audio.output_device)
+
+
+def build_recognizer(config: Config) -> Recognizer:
+    return make_recognizer(config.asr)
+
+
+def build_synthesizer(config: Config) -> Synthesizer:
+    return make_synthesizer(config.tts)
+
+
+def build_button(config: Config, events: queue.Queue[Event]) -> GpioButton:
+    return GpioButton(config.button, events)
+
+
+def build_led(config: Config) -> StatusLed | None:
+    """The status LED; None when led.pin is 0 (no LED)."""
+    return StatusLed(config.led) if config.led.pin else None
+
+
+def build_daemon(
+    config: Config,
+    *,
+    model: str,
+    button: str = "gpio",
+    input_wav: str | None = None,
+    output_wav: str | None = None,
+) -> Daemon:
+    """The daemon with the configured parts, all loaded now: a missing model, Vosk model,
+    voice or GPIO raises (SetupError/BundleError) before anything reports READY."""
+    from assistant.answering import load_reader
+
+    events: queue.Queue[Event] = queue.Queue()
+    reader = load_reader(model, config.answer.threads)
+    recognizer = build_recognizer(config)
+    synthesizer = build_synthesizer(config)
+    once = input_wav is not None
+    button_part: GpioButton | KeyboardButton | None
+    if once:
+        button_part = None
+    elif button == "keyboard":
+        button_part = KeyboardButton(events)
+    else:
+        button_part = build_button(config, events)
+    mounts = MountWatcher(config.usb.watch) if config.usb.auto_load and not once else None
+    parts = Parts(
+        shelf=StickShelf(Shelf(config), reader, recognizer, mounts),
+        microphone=build_microphone(config, input_wav),
+        recognizer=recognizer,
+        synthesizer=synthesizer,
+        speaker=build_speaker(config, output_wav),
+        button=button_part,
+        led=build_led(config),
+    )
+    return Daemon(config, parts, events, once=once)

@@ -1,0 +1,219 @@
+"""The shelf: which documents the assistant answers from, and the answerer built on them.
+
+- `Shelf(config)`: the collections stored in the state folder (`assistant.library`) with the
+  configured limits and passage sizes: `load` a folder, `forget` a collection, list the
+  `collections`, open the `library` (or read a folder in memory: `read_folder`), and build the
+  `answerer` from the [answer] settings. The CLI and the daemon both use it.
+- `StickShelf(shelf, reader, recognizer, mounts)`: the daemon's view. It holds the answerer of
+  the stored collections and loads each newly mounted USB stick in one worker thread (adding or
+  refreshing the stick's collection, or replacing all, per `usb.mode`). A finished load is
+  applied only by `between_turns()`, which the daemon calls while idle, so the library never
+  changes during a turn; it returns what to announce ("Loaded 12 documents from KINGSTON.").
+  Each time a library is opened its words become the recognizer's vocabulary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from assistant.answering import Answerer, Reader
+from assistant.asr import Recognizer
+from assistant.catalog import MANIFEST
+from assistant.config import Config
+from assistant.documents import Limits, scan_folder, supported_types
+from assistant.errors import LibraryError
+from assistant.library import Collection, Library, LoadSummary, forget, has_library, load_folder
+from assistant.mounts import MountWatcher
+from assistant.volumes import collection_name
+
+log = logging.getLogger(__name__)
+
+MOUNT_POLL_SECONDS = 2.0
+LOAD_FAILED = "Loading the documents from {name} failed. The loaded documents are kept."
+
+
+class NothingLoaded(LibraryError):
+    """The state folder holds no collection."""
+
+
+class Shelf:
+    """The collections of `state_dir` (default: library.state_dir), loaded per `config`."""
+
+    def __init__(self, config: Config, state_dir: str | Path | None = None) -> None:
+        self.config = config
+        self.state_dir = Path(state_dir) if state_dir is not None else config.state_dir
+
+    @property
+    def limits(self) -> Limits:
+        lib = self.config.library
+        return Limits(int(lib.max_file_mb * 1024 * 1024), lib.max_files)
+
+    def load(
+        self, folder: str | Path, *, name: str | None = None, replace_all: bool = False
+    ) -> LoadSummary:
+        """Store `folder` as collection `name` (default: its volume label, else its name)."""
+        lib = self.config.library
+        return load_folder(
+            folder,
+            self.state_dir,
+            self.limits,
+            lib.passage_min_words,
+            lib.passage_max_words,
+            name=name or collection_name(folder),
+            replace_all=replace_all,
+        )
+
+    def forget(self, name: str) -> None:
+        forget(self.state_dir, name)
+
+    def collections(self) -> list[Collection]:
+        """The stored collections in load order; [] when nothing is loaded."""
+        try:
+            return self.library().collections
+        except NothingLoaded:
+            return []
+
+    def library(self, folder: str | Path | None = None) -> Library:
+        """The stored library of `folder` (a state or collection folder; default: ours).
+
+        Raises `NothingLoaded` when nothing is loaded there, `LibraryError` when damaged.
+        """
+        folder = Path(folder) if folder is not None else self.state_dir
+        if not (folder / MANIFEST).is_file() and not has_library(folder):
+            raise NothingLoaded(
+                f"no documents are loaded (nothing in {folder}); "
+                "load some with: qa-assistant load PATH"
+            )
+        return Library.open(folder)
+
+    def read_folder(self, folder: str | Path) -> Library:
+        """The documents of `folder` read now, in memory, as one collection (nothing stored)."""
+        try:
+            scan = scan_folder(folder, self.limits)
+        except OSError as err:
+            raise LibraryError(str(err)) from None
+        if not scan.documents:
+            raise LibraryError(f"{folder}: no readable document ({supported_types()})")
+        lib = self.config.library
+        return Library.from_documents(
+            collection_name(folder), scan.documents, lib.passage_min_words, lib.passage_max_words
+        )
+
+    def answerer(
+        self,
+        library: Library,
+        reader: Reader,
+        *,
+        top_k: int | None = None,
+        threshold: float | None = None,
+    ) -> Answerer:
+        """An answerer of `library` with the [answer] settings, unless overridden here."""
+        answer = self.config.answer
+        return Answerer(
+            library,
+            reader,
+            top_k=top_k or answer.top_k,
+            threshold=answer.threshold if threshold is None else threshold,
+        )
+
+
+class StickShelf:
+    """The daemon's answerer, refreshed between turns from USB sticks loaded in the background."""
+
+    def __init__(
+        self,
+        shelf: Shelf,
+        reader: Reader,
+        recognizer: Recognizer,
+        mounts: MountWatcher | None = None,
+    ) -> None:
+        self.shelf = shelf
+        self.reader = reader
+        self.recognizer = recognizer
+        self.mounts = mounts
+        self.answerer: Answerer | None = None
+        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="usb-load")
+        self._load: Future[LoadSummary] | None = None
+        self._loading = ""
+        self._last_poll = time.monotonic()
+        self._open()
+
+    def watch(self) -> None:
+        """Look for a new mount (at most every MOUNT_POLL_SECONDS) and start loading it;
+        cheap enough for every tick of the loop. One load at a time."""
+        now = time.monotonic()
+        if self.mounts is None or self._load is not None:
+            return
+        if now - self._last_poll < MOUNT_POLL_SECONDS:
+            return
+        self._last_poll = now
+        added = [e.path for e in self.mounts.read_events() if e.kind == "added"]
+        if added:
+            self.start_load(added[0])
+
+    def start_load(self, folder: Path) -> Future[LoadSummary]:
+        """Load `folder` (a mounted stick) in the worker; `between_turns` applies the result."""
+        log.info("new mount %s: loading its documents", folder)
+        self._loading = folder.name
+        self._load = self._loader.submit(self._load_stick, folder)
+        return self._load
+
+    def between_turns(self) -> list[str]:
+        """Apply a finished load (the library swap); what to announce (maybe nothing)."""
+        load = self._load
+        if load is None or not load.done():
+            return []
+        self._load = None
+        try:
+            summary = load.result()
+        except LibraryError as err:
+            log.error("automatic load failed: %s", err)
+            return [LOAD_FAILED.format(name=self._loading)]
+        except Exception:
+            log.exception("automatic load crashed")
+            return [LOAD_FAILED.format(name=self._loading)]
+        self._open()
+        return [_announcement(summary, self.shelf.config.usb.mode == "replace")]
+
+    def close(self) -> None:
+        """Stop the worker (a load in progress is abandoned: the catalog stays as it was)."""
+        self._loader.shutdown(wait=False, cancel_futures=True)
+        if self.mounts is not None:
+            self.mounts.close()
+
+    def _load_stick(self, folder: Path) -> LoadSummary:
+        # listing the folder first mounts an automounted stick, so its label can be read
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            next(entries, None)
+        name = collection_name(folder)
+        self._loading = name
+        return self.shelf.load(
+            folder, name=name, replace_all=self.shelf.config.usb.mode == "replace"
+        )
+
+    def _open(self) -> None:
+        try:
+            library = self.shelf.library()
+        except LibraryError as err:
+            log.warning("%s", err)
+            return
+        self.answerer = self.shelf.answerer(library, self.reader)
+        self.recognizer.set_vocabulary(library.vocabulary())
+        log.info(
+            "library: %d passage(s) from %d file(s) in %d collection(s)",
+            len(library),
+            len(library.files),
+            len(library.collections),
+        )
+
+
+def _announcement(summary: LoadSummary, replaced_all: bool) -> str:
+    n = len(summary.documents)
+    verb = "Reloaded" if summary.replaced else "Loaded"
+    said = f"{verb} {n} document{'s' if n != 1 else ''} from {summary.name}."
+    return said + (" The other documents were removed." if replaced_all else "")

@@ -1,0 +1,51 @@
+"""The name of a loaded folder: the label of the filesystem mounted there, else the folder's name.
+
+The device mounted at the folder is the top of its mount stack in /proc/self/mountinfo (an
+automount's `autofs` is passed over: read the folder first, which mounts the stick); its label
+is the name of the udev link in /dev/disk/by-label that points at it (udev writes unusual
+characters as \\xNN, decoded here).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from assistant.mounts import MOUNTINFO, parse_mountinfo
+
+BY_LABEL = Path("/dev/disk/by-label")
+_HEX = re.compile(rb"\\x([0-9a-fA-F]{2})")
+
+
+def volume_label(
+    folder: str | Path, mountinfo: str | Path = MOUNTINFO, by_label: str | Path = BY_LABEL
+) -> str | None:
+    """The label of the device mounted at `folder`; None when there is no such mount or label."""
+    point = os.path.realpath(folder)
+    try:
+        mounts = parse_mountinfo(Path(mountinfo).read_bytes())
+        links = sorted(Path(by_label).iterdir())
+    except (OSError, ValueError):
+        return None
+    devices = [
+        m.source
+        for m in mounts
+        if m.mount_point == point and m.fstype != "autofs" and m.source.startswith("/dev/")
+    ]
+    if not devices:
+        return None
+    device = os.path.realpath(devices[-1])
+    for link in links:
+        if os.path.realpath(link) == device:
+            raw = _HEX.sub(lambda m: bytes([int(m.group(1), 16)]), os.fsencode(link.name))
+            return raw.decode("utf-8", errors="replace")
+    return None
+
+
+def collection_name(
+    folder: str | Path, mountinfo: str | Path = MOUNTINFO, by_label: str | Path = BY_LABEL
+) -> str:
+    """`volume_label(folder)`, else the folder's own name ("root" for /)."""
+    label = volume_label(folder, mountinfo, by_label)
+    return label or Path(os.path.realpath(folder)).name or "root"
