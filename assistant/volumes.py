@@ -31,7 +31,9 @@ def volume_label(
     devices = [
         m.source
         for m in mounts
-        if m.mount_point == point and m.fstype != "autofs" and m.source.startswith("/dev/")
+        if m.mount_point == point
+        and m.fstype != "autofs"
+        and m.source.startswith("/")  # a device node
     ]
     if not devices:
         return None

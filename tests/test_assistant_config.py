@@ -8,8 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Config, ConfigError, config_from_dict, load_config
+from assistant.asr import make_recognizer
+from assistant.config import (
+    AsrConfig,
+    Config,
+    ConfigError,
+    TtsConfig,
+    config_from_dict,
+    load_config,
+)
 from assistant.notify import Notifier
+from assistant.tts import make_synthesizer
 
 
 def test_defaults_when_nothing_is_configured() -> None:
@@ -23,12 +32,12 @@ def test_values_are_read(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text(
         "[answer]\ntop_k = 5\nthreshold = 2\n[audio]\nhold_to_talk = true\n"
-        '[usb]\nwatch = ["/media/pi"]\n'
+        '[usb]\nwatch = ["/media/pi"]\nmode = "replace"\n'
     )
     config = load_config(path)
     assert (config.answer.top_k, config.answer.threshold) == (5, 2.0)
     assert config.audio.hold_to_talk is True
-    assert config.usb.watch == ["/media/pi"]
+    assert (config.usb.watch, config.usb.mode) == (["/media/pi"], "replace")
 
 
 @pytest.mark.parametrize(
@@ -41,7 +50,9 @@ def test_values_are_read(tmp_path: Path) -> None:
         ({"audio": {"hold_to_talk": 1}}, "audio.hold_to_talk: must be true or false"),
         ({"audio": {"endpointing": "magic"}}, "audio.endpointing: must be one of"),
         ({"asr": {"engine": "whisper"}}, "asr.engine: must be one of vosk, pocketsphinx"),
+        ({"tts": {"engine": "sam"}}, "tts.engine: must be one of pyttsx3, piper"),
         ({"tts": {"engine": "piper"}}, "tts.piper_voice: required"),
+        ({"usb": {"mode": "merge"}}, "usb.mode: must be one of add, replace"),
         ({"usb": {"watch": "/media"}}, "usb.watch: must be a list of strings"),
         ({"library": {"passage_min_words": 300}}, "library.passage_min_words: must not exceed"),
         ({"button": []}, "button: must be a [button] table"),
@@ -50,6 +61,19 @@ def test_values_are_read(tmp_path: Path) -> None:
 def test_errors_name_the_key(raw: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         config_from_dict(raw)
+
+
+@pytest.mark.parametrize(
+    ("make", "config", "message"),
+    [
+        (make_recognizer, AsrConfig(engine="whisper"), "asr.engine: unknown engine 'whisper'"),
+        (make_synthesizer, TtsConfig(engine="sam"), "tts.engine: unknown engine 'sam'"),
+    ],
+)
+def test_an_unknown_engine_is_a_config_error_naming_the_choices(make, config, message) -> None:
+    """A config built without validation still never falls back to another engine."""
+    with pytest.raises(ConfigError, match=re.escape(message) + r" \(choices: \w+, \w+\)"):
+        make(config)
 
 
 def test_file_errors(tmp_path: Path) -> None:
