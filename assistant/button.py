@@ -42,7 +42,7 @@ class GpioButton:
             raise SetupError(
                 f"button on GPIO{config.pin} is not available ({err}); without GPIO use "
                 "--button keyboard"
-            ) from None
+            ) from err
         self._button.when_pressed = lambda: events.put(Event.PRESS)
         self._button.when_released = lambda: events.put(Event.RELEASE)
 
@@ -80,7 +80,7 @@ class StatusLed:
 
             self._led = PWMLED(config.pin) if config.pwm else LED(config.pin)
         except (ImportError, GPIOZeroError, OSError, RuntimeError) as err:
-            raise SetupError(f"led.pin: GPIO{config.pin} is not available ({err})") from None
+            raise SetupError(f"led.pin: GPIO{config.pin} is not available ({err})") from err
         self._pwm = config.pwm
 
     def show(self, state: str) -> None:

@@ -4,13 +4,15 @@
 
 - bundle:       the model bundle's files match the sha256 sums in its bundle.json;
 - model:        the model loads and answers a known question (`KNOWN_QUESTION`) correctly;
-- speech model: the Vosk model folder loads (or pocketsphinx's built-in model, per asr.engine);
+- speech model: the configured recognizer loads (`asr.ENGINES` names what it is);
+- voice: the configured voice renders a short phrase (and how long that took);
 - microphone / speaker: the configured ALSA devices open, by name, and record / play 0.1 s;
 - button / led: the GPIO pins open (the LED only when led.pin is set).
 
-Audio and GPIO devices are exclusive: run the check with the service stopped, as its user
-(docs/deploy.md). Devices are opened through ALSA's plughw, as the service does
-(PA_ALSA_PLUGHW=1), so a 16 kHz mono stream works on any card.
+Every part is made by the daemon's own builders (`assistant.assembly`), so the check opens
+devices exactly as the service does. Audio and GPIO devices are exclusive: run the check with
+the service stopped, as its user (docs/deploy.md). Devices are opened through ALSA's plughw, as
+the service does (PA_ALSA_PLUGHW=1), so a 16 kHz mono stream works on any card.
 """
 
 from __future__ import annotations
@@ -18,15 +20,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import queue
+import tempfile
 import time
 import warnings
+import wave
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.audio import SAMPLE_RATE
-from assistant.config import AsrConfig, ButtonConfig, Config, LedConfig, load_config
+from assistant.config import Config, load_config
+from assistant.errors import SetupError
 
 STOP_SERVICE_HINT = (
     "is the qa-assistant service running? stop it first: sudo systemctl stop qa-assistant"
@@ -67,13 +72,14 @@ def run_checks(config: Config, known: KnownQuestion = KNOWN_QUESTION) -> list[Ch
     else:
         results.append(CheckResult("model", False, "not tried: the bundle check failed"))
     results += [
-        check_asr(config.asr),
-        check_audio("microphone", config.audio.input_device),
-        check_audio("speaker", config.audio.output_device),
-        check_button(config.button),
+        check_asr(config),
+        check_voice(config),
+        check_microphone(config),
+        check_speaker(config),
+        check_button(config),
     ]
     if config.led.pin:
-        results.append(check_led(config.led))
+        results.append(check_led(config))
     return results
 
 
@@ -122,74 +128,115 @@ def check_model(folder: str, threads: int, known: KnownQuestion) -> CheckResult:
     )
 
 
-def check_asr(asr: AsrConfig) -> CheckResult:
-    """Load the configured recognizer exactly as the daemon does (`asr.make_recognizer`)."""
-    from assistant.asr import AsrError, make_recognizer
+def check_asr(config: Config) -> CheckResult:
+    """Load the configured recognizer exactly as the daemon does."""
+    from assistant.asr import ENGINES
+    from assistant.assembly import build_recognizer
 
     started = time.monotonic()
     try:
-        make_recognizer(asr)
-    except AsrError as err:
+        build_recognizer(config)
+    except SetupError as err:
         return CheckResult("speech model", False, str(err))
-    what = (
-        "pocketsphinx's built-in US English model"
-        if asr.engine == "pocketsphinx"
-        else f"Vosk model {asr.vosk_model}"
-    )
+    what = ENGINES[config.asr.engine].label(config.asr)
     return CheckResult("speech model", True, f"{what} loads ({time.monotonic() - started:.1f} s)")
 
 
-def check_audio(name: str, device: str) -> CheckResult:
-    """Open `device` ("microphone": input, "speaker": output), record or play 0.1 s.
+VOICE_PHRASE = "Hello, I am ready."
 
-    The device is found by name as the daemon finds it (`audio.resolve_device`).
-    """
-    is_input = name == "microphone"
-    os.environ.setdefault("PA_ALSA_PLUGHW", "1")
-    from assistant.audio import AudioError, resolve_device
+
+def check_voice(config: Config) -> CheckResult:
+    """Load the configured voice as the daemon does and render `VOICE_PHRASE` with it."""
+    from assistant.assembly import build_synthesizer
+    from assistant.tts import ENGINES, render
 
     try:
-        index = resolve_device(device, "input" if is_input else "output")
+        started = time.monotonic()
+        synthesizer = build_synthesizer(config)
+        loaded = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="qa-check-") as tmp:
+            wav = Path(tmp) / "voice.wav"
+            render(synthesizer, VOICE_PHRASE, wav)
+            rendered = time.monotonic()
+            with wave.open(str(wav), "rb") as w:
+                seconds = w.getnframes() / w.getframerate()
+    except SetupError as err:
+        return CheckResult("voice", False, str(err))
+    what = ENGINES[config.tts.engine].label(config.tts)
+    return CheckResult(
+        "voice",
+        True,
+        f"{what} loads in {loaded - started:.1f} s and renders {VOICE_PHRASE!r} "
+        f"({seconds:.1f} s of speech) in {rendered - loaded:.2f} s",
+    )
+
+
+def check_microphone(config: Config) -> CheckResult:
+    """Open the microphone as the daemon does and record until one block arrives."""
+    os.environ.setdefault("PA_ALSA_PLUGHW", "1")
+    from assistant.assembly import build_microphone
+    from assistant.audio import AudioError
+
+    device = config.audio.input_device
+    try:
+        with build_microphone(config).open() as stream:
+            while stream.read(0.1) is None:  # the stream raises once it stalls
+                pass
     except AudioError as err:
-        return CheckResult(name, False, str(err))
-    import numpy as np
+        return CheckResult("microphone", False, _with_hint(str(err)))
+    return CheckResult("microphone", True, f"{_device_name(device, 'input')!r} opens and records 16 kHz mono")
+
+
+def check_speaker(config: Config) -> CheckResult:
+    """Play 0.1 s of silence on the speaker as the daemon plays its answers."""
+    os.environ.setdefault("PA_ALSA_PLUGHW", "1")
+    from assistant.assembly import build_speaker
+    from assistant.audio import SAMPLE_RATE, AudioError
+
+    device = config.audio.output_device
+    try:
+        with tempfile.TemporaryDirectory(prefix="qa-check-") as tmp:
+            wav = Path(tmp) / "silence.wav"
+            with wave.open(str(wav), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(SAMPLE_RATE)
+                w.writeframes(bytes(2 * SAMPLE_RATE // 10))
+            build_speaker(config).play(wav, lambda: False)
+    except AudioError as err:
+        return CheckResult("speaker", False, _with_hint(str(err)))
+    return CheckResult("speaker", True, f"{_device_name(device, 'output')!r} opens and plays 16 kHz mono")
+
+
+def _device_name(device: str, kind: str) -> str:
+    """The full name of the `kind` device that `device` names (as the daemon resolves it)."""
     import sounddevice as sd
 
-    frames = SAMPLE_RATE // 10
-    try:
-        if is_input:
-            with sd.InputStream(device=index, channels=1, samplerate=SAMPLE_RATE) as stream:
-                stream.read(frames)
-        else:
-            with sd.OutputStream(device=index, channels=1, samplerate=SAMPLE_RATE) as stream:
-                stream.write(np.zeros((frames, 1), dtype=np.float32))
-    except sd.PortAudioError as err:
-        hint = f": {STOP_SERVICE_HINT}" if "unavailable" in str(err).lower() else ""
-        return CheckResult(name, False, f"{device!r} does not open ({err}){hint}")
-    opened = sd.query_devices(index)["name"]
-    verb = "records" if is_input else "plays"
-    return CheckResult(name, True, f"{opened!r} opens and {verb} 16 kHz mono")
+    from assistant.audio import resolve_device
+
+    return sd.query_devices(resolve_device(device, kind))["name"]
 
 
-def check_button(button: ButtonConfig) -> CheckResult:
-    def open_button() -> Any:
-        from gpiozero import Button
-
-        return Button(button.pin, pull_up=button.pull_up, bounce_time=button.bounce_time or None)
-
-    return _check_gpio("button", button.pin, open_button)
+def _with_hint(message: str) -> str:
+    busy = "unavailable" in message.lower() or "busy" in message.lower()
+    return f"{message}: {STOP_SERVICE_HINT}" if busy else message
 
 
-def check_led(led: LedConfig) -> CheckResult:
-    def open_led() -> Any:
-        from gpiozero import LED, PWMLED
+def check_button(config: Config) -> CheckResult:
+    from assistant.assembly import build_button
 
-        return (PWMLED if led.pwm else LED)(led.pin)
-
-    return _check_gpio("led", led.pin, open_led)
+    return _check_gpio("button", config.button.pin, lambda: build_button(config, queue.Queue()))
 
 
-def _check_gpio(name: str, pin: int, open_device: Callable[[], Any]) -> CheckResult:
+def check_led(config: Config) -> CheckResult:
+    from assistant.assembly import build_led
+
+    return _check_gpio("led", config.led.pin, lambda: build_led(config))
+
+
+def _check_gpio(name: str, pin: int, open_part: Callable[[], Any]) -> CheckResult:
+    """Open a GPIO part with the daemon's builder; say why it failed, from the cause the
+    builder's SetupError carries."""
     try:
         from gpiozero.exc import BadPinFactory, GPIOPinInUse
     except ImportError:
@@ -197,25 +244,26 @@ def _check_gpio(name: str, pin: int, open_device: Callable[[], Any]) -> CheckRes
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # gpiozero warns about each factory it falls back from
-            device = open_device()
-    except BadPinFactory:
-        return CheckResult(
-            name,
-            False,
-            "no GPIO library works here: on a Raspberry Pi 5 the venv needs lgpio "
-            "(pip install lgpio); on a PC this check cannot pass",
-        )
-    except GPIOPinInUse:
-        return CheckResult(name, False, f"GPIO{pin} is in use: {STOP_SERVICE_HINT}")
-    except PermissionError as err:
-        return CheckResult(
-            name, False, f"no permission for GPIO{pin} ({err}): add the user to group gpio"
-        )
-    except Exception as err:  # GPIOZeroError, OSError, and lgpio's own lgpio.error ("GPIO busy")
-        hint = f": {STOP_SERVICE_HINT}" if "busy" in str(err).lower() else ""
-        return CheckResult(name, False, f"GPIO{pin} does not open ({err}){hint}")
-    device.close()
+            part = open_part()
+    except Exception as err:  # SetupError, and lgpio's own lgpio.error ("GPIO busy")
+        cause = err.__cause__ if isinstance(err, SetupError) and err.__cause__ else err
+        return CheckResult(name, False, _gpio_problem(pin, cause, BadPinFactory, GPIOPinInUse))
+    part.close()
     return CheckResult(name, True, f"GPIO{pin} opens")
+
+
+def _gpio_problem(pin: int, cause: BaseException, bad_factory: type, in_use: type) -> str:
+    if isinstance(cause, bad_factory):
+        return (
+            "no GPIO library works here: on a Raspberry Pi 5 the venv needs lgpio "
+            "(pip install lgpio); on a PC this check cannot pass"
+        )
+    if isinstance(cause, in_use):
+        return f"GPIO{pin} is in use: {STOP_SERVICE_HINT}"
+    if isinstance(cause, PermissionError):
+        return f"no permission for GPIO{pin} ({cause}): add the user to group gpio"
+    hint = f": {STOP_SERVICE_HINT}" if "busy" in str(cause).lower() else ""
+    return f"GPIO{pin} does not open ({cause}){hint}"
 
 
 def check_arguments(parser: argparse.ArgumentParser) -> None:

@@ -18,15 +18,17 @@ from pathlib import Path
 import pytest
 
 from assistant.check import (
+    VOICE_PHRASE,
     KnownQuestion,
     check_asr,
     check_bundle,
     check_button,
     check_led,
     check_model,
+    check_voice,
     main_check,
 )
-from assistant.config import AsrConfig, ButtonConfig, LedConfig
+from assistant.config import AsrConfig, ButtonConfig, Config, LedConfig, TtsConfig
 
 
 def fake_bundle(folder: Path) -> Path:
@@ -95,33 +97,52 @@ def test_model_answers_the_known_question(request: pytest.FixtureRequest) -> Non
 
 def test_vosk_model_folder(tmp_path: Path) -> None:
     pytest.importorskip("vosk")
-    missing = check_asr(AsrConfig(vosk_model=str(tmp_path / "vosk")))
+    missing = check_asr(Config(asr=AsrConfig(vosk_model=str(tmp_path / "vosk"))))
     assert not missing.ok
     assert f"the Vosk model folder {tmp_path / 'vosk'} does not exist" in missing.message
 
     (tmp_path / "vosk").mkdir()
     (tmp_path / "vosk" / "README").write_text("not a model")
-    broken = check_asr(AsrConfig(vosk_model=str(tmp_path / "vosk")))
+    broken = check_asr(Config(asr=AsrConfig(vosk_model=str(tmp_path / "vosk"))))
     assert not broken.ok
     assert "does not look like a Vosk model folder" in broken.message
 
     (tmp_path / "vosk" / "am").mkdir()
     (tmp_path / "vosk" / "am" / "final.mdl").write_bytes(b"garbage")
-    garbage = check_asr(AsrConfig(vosk_model=str(tmp_path / "vosk")))
+    garbage = check_asr(Config(asr=AsrConfig(vosk_model=str(tmp_path / "vosk"))))
     assert not garbage.ok
     assert f"{tmp_path / 'vosk'} is broken" in garbage.message
 
 
 def test_pocketsphinx_builtin_model() -> None:
     pytest.importorskip("pocketsphinx")
-    result = check_asr(AsrConfig(engine="pocketsphinx"))
+    result = check_asr(Config(asr=AsrConfig(engine="pocketsphinx")))
     assert result.ok, result.message
+    assert result.message.startswith("pocketsphinx's built-in US English model loads (")
+
+
+def test_voice_renders_a_phrase() -> None:
+    result = check_voice(Config())
+    assert result.ok, result.message
+    assert result.message.startswith("espeak-ng voice (pyttsx3) loads in ")
+    assert f"renders {VOICE_PHRASE!r} (" in result.message
+
+
+def test_missing_piper_voice(tmp_path: Path) -> None:
+    voice = tmp_path / "voice.onnx"
+    result = check_voice(Config(tts=TtsConfig(engine="piper", piper_voice=str(voice))))
+    assert not result.ok
+    assert result.message == f"tts.piper_voice: {voice} (and {voice}.json) must exist"
 
 
 AUDIO_CODE = """
 import dataclasses, json, sys
-from assistant.check import check_audio
-print(json.dumps(dataclasses.asdict(check_audio(sys.argv[1], sys.argv[2]))))
+from assistant.check import check_microphone, check_speaker
+from assistant.config import config_from_dict
+name, device = sys.argv[1:]
+config = config_from_dict({"audio": {"input_device": device, "output_device": device}})
+check = check_microphone if name == "microphone" else check_speaker
+print(json.dumps(dataclasses.asdict(check(config))))
 """
 
 
@@ -145,9 +166,10 @@ def null_alsa_home(tmp_path: Path) -> Path:
 
 
 def test_audio_devices_open_by_name(null_alsa_home: Path) -> None:
-    for name in ("microphone", "speaker"):
+    for name, verb in (("microphone", "records"), ("speaker", "plays")):
         result = _check_audio(null_alsa_home, name, "qa_test_null")
         assert result["ok"], result["message"]
+        assert result["message"] == f"'qa_test_null' opens and {verb} 16 kHz mono"
 
 
 def test_audio_device_that_does_not_exist(null_alsa_home: Path) -> None:
@@ -168,8 +190,9 @@ def mock_pins(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("mock_pins")
 def test_gpio_pins_open() -> None:
-    assert check_button(ButtonConfig(pin=17)).ok
-    assert check_led(LedConfig(pin=27, pwm=True)).ok
+    config = Config(button=ButtonConfig(pin=17), led=LedConfig(pin=27, pwm=True))
+    assert check_button(config).ok
+    assert check_led(config).ok
 
 
 @pytest.mark.usefixtures("mock_pins")
@@ -177,7 +200,7 @@ def test_gpio_pin_in_use() -> None:
     from gpiozero import Button
 
     with Button(17):
-        result = check_button(ButtonConfig(pin=17))
+        result = check_button(Config(button=ButtonConfig(pin=17)))
     assert not result.ok
     assert result.message.startswith("GPIO17 is in use: is the qa-assistant service running?")
 
@@ -189,7 +212,16 @@ def test_main_check_prints_every_result(tmp_path: Path, capsys: pytest.CaptureFi
     assert main_check(args) == 1
     lines = capsys.readouterr().out.splitlines()
     names = [line.split(":")[0].split(maxsplit=1)[1] for line in lines[:-1]]
-    assert names == ["bundle", "model", "speech model", "microphone", "speaker", "button", "led"]
+    assert names == [
+        "bundle",
+        "model",
+        "speech model",
+        "voice",
+        "microphone",
+        "speaker",
+        "button",
+        "led",
+    ]
     assert lines[0].startswith("FAIL  bundle: ")
     assert lines[1] == "FAIL  model: not tried: the bundle check failed"
-    assert lines[-1].endswith(" of 7 checks failed")
+    assert lines[-1].endswith(" of 8 checks failed")
