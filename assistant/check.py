@@ -184,7 +184,9 @@ def check_microphone(config: Config) -> CheckResult:
                 pass
     except AudioError as err:
         return CheckResult("microphone", False, _with_hint(str(err)))
-    return CheckResult("microphone", True, f"{_device_name(device, 'input')!r} opens and records 16 kHz mono")
+    return CheckResult(
+        "microphone", True, f"{_device_name(device, 'input')!r} opens and records 16 kHz mono"
+    )
 
 
 def check_speaker(config: Config) -> CheckResult:
@@ -205,7 +207,9 @@ def check_speaker(config: Config) -> CheckResult:
             build_speaker(config).play(wav, lambda: False)
     except AudioError as err:
         return CheckResult("speaker", False, _with_hint(str(err)))
-    return CheckResult("speaker", True, f"{_device_name(device, 'output')!r} opens and plays 16 kHz mono")
+    return CheckResult(
+        "speaker", True, f"{_device_name(device, 'output')!r} opens and plays 16 kHz mono"
+    )
 
 
 def _device_name(device: str, kind: str) -> str:

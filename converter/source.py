@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.qa.checkpoint import checkpoint_lowercase
 from assistant.qa.features import QATokenizer
 from converter.errors import ConvertError
 
@@ -84,21 +85,11 @@ def describe_folder(spec: str, folder: Path) -> Source:
     vocab = folder / "vocab.txt"
     if not vocab.is_file():
         raise ConvertError(f"{folder}: missing vocab.txt (the WordPiece vocabulary)")
-    return Source(spec, folder, architecture, _lowercase(folder, vocab), weights)
-
-
-def _lowercase(folder: Path, vocab: Path) -> bool:
-    """tokenizer_config.json's do_lower_case; without it, True iff the vocab has no capitals."""
-    tok_config = folder / "tokenizer_config.json"
-    if tok_config.is_file():
-        try:
-            value = json.loads(tok_config.read_text(encoding="utf-8")).get("do_lower_case")
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise ConvertError(f"{tok_config}: not valid JSON ({err})") from None
-        if isinstance(value, bool):
-            return value
-    words = vocab.read_text(encoding="utf-8").split()
-    return not any(w[0].isupper() for w in words if not w.startswith("["))
+    try:
+        lowercase = checkpoint_lowercase(folder)
+    except ValueError as err:
+        raise ConvertError(str(err)) from None
+    return Source(spec, folder, architecture, lowercase, weights)
 
 
 def _download(repo_id: str) -> Path:

@@ -3,13 +3,13 @@ as the TFLite model, so both go through identical tokenization, windows and deco
 
 from __future__ import annotations
 
-import inspect
 import os
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from assistant.qa.checkpoint import takes_token_types
 from assistant.qa.engine import QAEngine
 from assistant.qa.features import Window
 from converter.source import Source, checkpoint_tokenizer, resolve_source
@@ -20,7 +20,7 @@ class TorchQARunner:
 
     def __init__(self, model: torch.nn.Module) -> None:
         self.model = model.eval()
-        self._takes_token_types = "token_type_ids" in inspect.signature(model.forward).parameters
+        self._takes_token_types = takes_token_types(model)
 
     @torch.inference_mode()
     def run(self, window: Window) -> tuple[np.ndarray, np.ndarray]:

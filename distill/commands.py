@@ -16,6 +16,7 @@ import torch
 from accelerate import Accelerator
 from accelerate.utils import DistributedDataParallelKwargs, set_seed
 
+from assistant.qa.checkpoint import takes_token_types
 from assistant.qa.features import QATokenizer
 from assistant.qa.squad import Example, SquadFormatError, load_examples
 from distill import checkpoint
@@ -27,7 +28,6 @@ from distill.modeling import (
     check_same_vocabulary,
     load_model,
     read_vocabulary,
-    takes_token_types,
 )
 from distill.objectives import MLMDistillation, SpanObjective
 from distill.runlog import read_log

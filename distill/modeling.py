@@ -1,14 +1,14 @@
 """Model folders: reading, checking and writing Hugging Face BERT / DistilBERT checkpoints.
 
 A model folder holds ``config.json``, the weights, ``vocab.txt`` and (optionally)
-``tokenizer_config.json`` whose ``do_lower_case`` (default True) says how to tokenize.
+``tokenizer_config.json`` whose ``do_lower_case`` says how to tokenize (without it: lower-case
+exactly when the vocabulary has no capitals; `assistant.qa.checkpoint`, the converter's rule).
 Every folder this package writes has the same layout, so ``qa-convert`` / ``qa-eval`` and the
 next ``qa-distill`` command take it directly.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import shutil
 import sys
@@ -26,6 +26,7 @@ from transformers import (
 )
 from transformers.utils import logging as hf_logging
 
+from assistant.qa.checkpoint import checkpoint_lowercase
 from distill.errors import DistillError
 
 SUPPORTED_TYPES = ("bert", "distilbert")
@@ -63,12 +64,10 @@ def read_vocabulary(folder: str | Path) -> Vocabulary:
     if not path.is_file():
         raise DistillError(f"{folder}: no vocab.txt (not a BERT/DistilBERT model folder?)")
     tokens = tuple(path.read_text(encoding="utf-8").splitlines())
-    lowercase = True
-    config_path = folder / "tokenizer_config.json"
-    if config_path.is_file():
-        lowercase = bool(
-            json.loads(config_path.read_text(encoding="utf-8")).get("do_lower_case", True)
-        )
+    try:
+        lowercase = checkpoint_lowercase(folder)
+    except ValueError as err:
+        raise DistillError(str(err)) from None
     return Vocabulary(path, tokens, lowercase)
 
 
@@ -135,11 +134,6 @@ def load_model(folder: str | Path, head: Head, *, require_head: bool) -> PreTrai
         print(f"note: {what}; starting from a freshly initialized one", file=sys.stderr)
     model.train()
     return model
-
-
-def takes_token_types(model: torch.nn.Module) -> bool:
-    """Whether the (unwrapped) model's forward accepts token_type_ids (BERT yes, DistilBERT no)."""
-    return "token_type_ids" in inspect.signature(model.forward).parameters
 
 
 def save_model(model: PreTrainedModel, out: str | Path, tokenizer_from: str | Path) -> None:

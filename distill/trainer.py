@@ -5,7 +5,9 @@ Built on `accelerate.Accelerator`: the same code runs as one CPU/GPU process, un
 N-th batch). A step is one optimizer update: `grad_accum` micro-batches (gradients synced on
 the last one only), gradient clipping, AdamW, linear warmup then linear decay. The objective
 computes the loss terms; the trainer weights them, logs them (tqdm, CSV, TensorBoard), saves
-checkpoints every `save_every` steps and the final model into the output folder.
+checkpoints every `save_every` steps and the final model into the output folder. A NaN or
+infinite loss stops the run with a DistillError before its update: the checkpoints already
+saved stay as they are and no final model is written.
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ class Trainer:
                 accum = self.config.grad_accum
                 for update in range(in_epoch, self.steps_per_epoch):
                     lr = self.scheduler.get_last_lr()[0]
-                    loss, terms = self._step(batches[update * accum : (update + 1) * accum])
+                    loss, terms = self._step(batches[update * accum : (update + 1) * accum], step)
                     step += 1
                     if main:
                         log.write(step, epoch, lr, loss, terms)
@@ -150,9 +152,10 @@ class Trainer:
         self.acc.wait_for_everyone()
         return step
 
-    def _step(self, micro_batches: list[list[int]]) -> tuple[float, dict[str, float]]:
-        """One optimizer update; returns the loss and its terms, averaged over micro-batches
-        and processes."""
+    def _step(self, micro_batches: list[list[int]], done: int) -> tuple[float, dict[str, float]]:
+        """One optimizer update after `done` steps; returns the loss and its terms, averaged
+        over micro-batches and processes. A NaN or infinite loss raises DistillError before
+        the update (every process sees the same reduced loss, so all stop together)."""
         self.model.train()
         sums = torch.zeros(len(self.term_names) + 1, device=self.acc.device)
         for i, indices in enumerate(micro_batches):
@@ -167,13 +170,27 @@ class Trainer:
                 self.acc.backward(loss / len(micro_batches))
             values = [loss.detach().float()] + [terms[n].detach().float() for n in self.term_names]
             sums += torch.stack(values)
+        means = self.acc.reduce(sums / len(micro_batches), reduction="mean").tolist()
+        if not all(math.isfinite(m) for m in means):
+            raise DistillError(self._diverged(done + 1, means))
         if self.config.max_grad_norm > 0:
             self.acc.clip_grad_norm_(self.model.parameters(), self.config.max_grad_norm)
         self.optimizer.step()
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
-        means = self.acc.reduce(sums / len(micro_batches), reduction="mean").tolist()
         return means[0], dict(zip(self.term_names, means[1:], strict=True))
+
+    def _diverged(self, step: int, means: list[float]) -> str:
+        names = ["loss", *self.term_names]
+        terms = ", ".join(f"{n} {v}" for n, v in zip(names, means, strict=True))
+        try:
+            last = f"the last checkpoint, {checkpoint.find_checkpoint(self.out)}, is kept"
+        except DistillError:
+            last = "no checkpoint was saved (--save-every)"
+        return (
+            f"step {step}: the loss is not finite ({terms}); training stopped before that "
+            f"update and the final model was not written; {last}. Try a lower --lr."
+        )
 
     def _save_checkpoint(self, step: int) -> None:
         checkpoint.save_checkpoint(

@@ -497,6 +497,25 @@ def test_finetune_overfits_tiny_set(
     assert engine.answer("where did the cat sit ?", FACTS[0][0]) is not None
 
 
+def test_a_diverging_run_stops_and_keeps_its_last_checkpoint(
+    models: SimpleNamespace, data: SimpleNamespace, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """A learning rate of 1e30 turns the weights to overflow within a few updates."""
+    out = tmp_path / "run"
+    command = (
+        f"finetune --model {models.qa} --train {data.squad} --out {out} {QA_WINDOWS} "
+        "--batch-size 4 --max-steps 20 --lr 1e30 --warmup 0 --save-every 1"
+    )
+    assert _cli(command) == 2
+    err = capsys.readouterr().err
+    assert "the loss is not finite (loss nan" in err or "the loss is not finite (loss inf" in err
+    step = int(err.split("error: step ")[1].split(":")[0])
+    assert f"the last checkpoint, {out / f'checkpoint-{step - 1}'}, is kept" in err
+    assert not (out / f"checkpoint-{step}").exists()
+    assert not (out / "model.safetensors").exists()
+    assert "Traceback" not in err
+
+
 def test_finetune_reports_eval(
     models: SimpleNamespace, data: SimpleNamespace, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
