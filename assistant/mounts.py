@@ -4,16 +4,13 @@ The udev rule in systemd/ mounts each USB filesystem (read-only, automounted) at
 /run/media/qa-usb/<kernel name>; the daemon, sandboxed in its own mount namespace, still sees
 every mount the host makes after it started (systemd makes that namespace a propagation slave).
 
-The kernel's documented change signal (proc(5)): a file descriptor open on
-/proc/self/mountinfo polls with POLLPRI | POLLERR after the mount table changed; the file is then
-re-read from offset 0. It also always polls readable, so an event loop must wait for
-`POLL_EVENTS`, never POLLIN (which is why `selectors` and asyncio's add_reader, being
-POLLIN-only, cannot be used on it: call `MountWatcher.wait` from a thread instead).
+The file stays open and is re-read from offset 0 on each poll (the shelf polls every
+`assistant.shelf.MOUNT_POLL_SECONDS` from the daemon's loop).
 
 - `parse_mountinfo`: mountinfo text -> `Mount` records, octal escapes (\\040 ...) decoded.
 - `mounts_under`: the mounts whose mount point lies strictly below one of the watched roots.
 - `diff_mounts`: two such snapshots -> `MountEvent`s (added / removed), by mount point.
-- `MountWatcher`: the open file, its `fileno()`, and `read_events()` / `wait()`.
+- `MountWatcher`: the open file and `read_events()`.
 
 A mount point counts as new when the mount *at the bottom* of its stack is new. So an automount
 (`autofs`) appearing is one event, the real filesystem that autofs later stacks on it when the
@@ -26,13 +23,11 @@ from __future__ import annotations
 
 import os
 import re
-import select
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 MOUNTINFO = Path("/proc/self/mountinfo")
-POLL_EVENTS = select.POLLPRI | select.POLLERR
 _OCTAL = re.compile(rb"\\([0-7]{3})")
 
 
@@ -127,23 +122,15 @@ def diff_mounts(before: Mapping[str, Mount], after: Mapping[str, Mount]) -> list
 class MountWatcher:
     """Mounts appearing and disappearing below `roots`, read from a mountinfo file.
 
-    `current()` is what is mounted now (the daemon loads those at start); after a poll on
-    `fileno()` for `POLL_EVENTS` fires, `read_events()` returns what changed since the last
-    read. `wait(timeout)` does both. The file is opened and first read in the constructor, so
-    no change after it is missed. Use as a context manager, or call `close()`.
+    The file is opened and first read in the constructor, so no change after it is missed
+    (what is mounted already is no event); `read_events()` returns what changed since the last
+    read. Call `close()` when done.
     """
 
     def __init__(self, roots: Sequence[str | Path], mountinfo: str | Path = MOUNTINFO) -> None:
         self.roots = tuple(str(root) for root in roots)
         self._fd = os.open(mountinfo, os.O_RDONLY | os.O_CLOEXEC)
         self._known = self._read()
-
-    def fileno(self) -> int:
-        return self._fd
-
-    def current(self) -> list[Mount]:
-        """The mounts below the roots as of the last read, sorted by mount point."""
-        return [self._known[point] for point in sorted(self._known)]
 
     def read_events(self) -> list[MountEvent]:
         """Re-read the mount table; the events since the previous read (maybe none)."""
@@ -152,27 +139,10 @@ class MountWatcher:
         self._known = now
         return events
 
-    def wait(self, timeout: float | None = None) -> list[MountEvent]:
-        """Block until the mount table changes or `timeout` seconds pass; then `read_events()`.
-
-        An empty list means the timeout passed or the change was outside the roots.
-        """
-        poller = select.poll()
-        poller.register(self._fd, POLL_EVENTS)
-        if not poller.poll(None if timeout is None else max(0, int(timeout * 1000))):
-            return []
-        return self.read_events()
-
     def close(self) -> None:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
-
-    def __enter__(self) -> MountWatcher:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def _read(self) -> dict[str, Mount]:
         chunks = []

@@ -57,7 +57,7 @@ def time_per_question(answer: Callable[[str, str], object], examples) -> list[fl
 
 
 def seed_method(folder: Path, tokenizer, threads: int) -> Callable[[str, str], object]:
-    """The seed's inference: TF eager, every window padded to 384, argmax start and end."""
+    """The naive baseline: TF eager, every window padded to 384, argmax start and end."""
     import tensorflow as tf
     from transformers import TFAutoModelForQuestionAnswering
 

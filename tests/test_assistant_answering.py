@@ -193,7 +193,7 @@ def test_load_of_a_missing_folder(tmp_path, capsys) -> None:
 
 @pytest.mark.slow
 def test_ask_with_a_real_converted_bundle(tiny_bundle, capsys) -> None:
-    """The whole path with the lead's tiny random TFLite bundle: the answer is a span of the
+    """The whole path with the tiny random TFLite bundle: the answer is a span of the
     library (or "not found"), with its source, score and timings."""
     code = main(
         [

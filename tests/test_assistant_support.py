@@ -3,7 +3,7 @@
 `OracleRunner` is a test double for the QA *model* only: when the window's question contains
 a gold answer's cue word, it puts high start/end logits on the tokens of that answer wherever
 it occurs in the window's context, and low logits everywhere else. Everything around it -
-tokenizer, windows, span decoding in the lead's `QAEngine`, BM25, the threshold - is the real
+tokenizer, windows, span decoding in `QAEngine`, BM25, the threshold - is the real
 code. A passage without a gold answer then yields a span scoring 2 * LOW, below any sane
 threshold.
 """

@@ -60,7 +60,7 @@ def test_end_before_start_is_never_returned(tokenizer: QATokenizer) -> None:
     context = "red blue green river paris"
     (w,) = tokenizer.windows("q", context)
     a, d = ctx_index(w, context, "red"), ctx_index(w, context, "river")
-    # argmax(start)=delta, argmax(end)=alpha: the seed's decoding would return end < start
+    # argmax(start)=delta, argmax(end)=alpha: independent argmax decoding would return end < start
     starts, ends = logits_for(w, {d: 9.0, a: 1.0}, {a: 9.0, d: 2.0})
     span = best_span(context, [w], [starts], [ends])
     assert span.start_char <= span.end_char
