@@ -167,7 +167,7 @@ def check_voice(config: Config) -> CheckResult:
         "voice",
         True,
         f"{what} loads in {loaded - started:.1f} s and renders {VOICE_PHRASE!r} "
-        f"({seconds:.1f} s of speech) in {rendered - loaded:.2f} s",
+        f"({seconds:.1f} s of speech) in {(rendered - loaded) * 1000:.0f} ms",
     )
 
 
