@@ -84,8 +84,9 @@ class Collection:
         return sorted({p.file for p in self.passages})
 
     @classmethod
-    def open(cls, name: str, folder: Path) -> Collection:
-        """The collection stored in `folder`; raises LibraryError when missing or damaged."""
+    def open(cls, name: str | None, folder: Path) -> Collection:
+        """The collection stored in `folder`, named `name` (None: the name in its manifest,
+        else the folder's); raises LibraryError when missing or damaged."""
         try:
             manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
             with (folder / PASSAGES).open(encoding="utf-8") as f:
@@ -94,7 +95,19 @@ class Collection:
             raise LibraryError(f"{folder}: no document library there") from None
         except (OSError, ValueError, TypeError) as err:
             raise LibraryError(f"{folder}: damaged library ({err})") from None
-        return cls(name, passages, manifest)
+        return cls(name or manifest.get("name") or folder.name, passages, manifest)
+
+
+def open_collections(folder: str | Path) -> list[Collection]:
+    """Every collection of the state folder `folder` (in load order), or the one collection
+    folder `folder`; raises LibraryError when there is none or one is damaged."""
+    folder = Path(folder)
+    if (folder / MANIFEST).is_file():
+        return [Collection.open(None, folder)]
+    entries = catalog.read_catalog(folder)
+    if not entries:
+        raise LibraryError(f"{folder}: no document library there")
+    return [Collection.open(e.name, folder / e.folder) for e in entries]
 
 
 @dataclass(frozen=True)
@@ -125,14 +138,8 @@ class Library:
 
     @classmethod
     def open(cls, folder: str | Path) -> Library:
-        """Every collection of the state folder `folder`, or the one collection folder `folder`."""
-        folder = Path(folder)
-        if (folder / MANIFEST).is_file():
-            return cls([Collection.open(folder.name, folder)])
-        entries = catalog.read_catalog(folder)
-        if not entries:
-            raise LibraryError(f"{folder}: no document library there")
-        return cls([Collection.open(e.name, folder / e.folder) for e in entries])
+        """The library of `open_collections(folder)`."""
+        return cls(open_collections(folder))
 
     def __len__(self) -> int:
         return len(self.passages)

@@ -19,6 +19,7 @@ import logging
 import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.answering import Answerer, Reader
@@ -27,7 +28,15 @@ from assistant.catalog import MANIFEST
 from assistant.config import Config
 from assistant.documents import Limits, scan_folder, supported_types
 from assistant.errors import LibraryError
-from assistant.library import Collection, Library, LoadSummary, forget, has_library, load_folder
+from assistant.library import (
+    Collection,
+    Library,
+    LoadSummary,
+    forget,
+    has_library,
+    load_folder,
+    open_collections,
+)
 from assistant.mounts import MountWatcher
 from assistant.volumes import collection_name
 
@@ -72,11 +81,10 @@ class Shelf:
         forget(self.state_dir, name)
 
     def collections(self) -> list[Collection]:
-        """The stored collections in load order; [] when nothing is loaded."""
-        try:
-            return self.library().collections
-        except NothingLoaded:
+        """The stored collections in load order (no index is built); [] when nothing is loaded."""
+        if not has_library(self.state_dir):
             return []
+        return open_collections(self.state_dir)
 
     def library(self, folder: str | Path | None = None) -> Library:
         """The stored library of `folder` (a state or collection folder; default: ours).
@@ -122,6 +130,15 @@ class Shelf:
         )
 
 
+@dataclass
+class _StickLoad:
+    """One stick's load in the worker; `name` becomes its label once the worker has read it."""
+
+    folder: Path
+    name: str
+    future: Future[LoadSummary] = field(init=False)
+
+
 class StickShelf:
     """The daemon's answerer, refreshed between turns from USB sticks loaded in the background."""
 
@@ -138,47 +155,49 @@ class StickShelf:
         self.mounts = mounts
         self.answerer: Answerer | None = None
         self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="usb-load")
-        self._load: Future[LoadSummary] | None = None
-        self._loading = ""
+        self._loads: list[_StickLoad] = []  # in mount order; the worker runs them one by one
         self._last_poll = time.monotonic()
         self._open()
 
     def watch(self) -> None:
-        """Look for a new mount (at most every MOUNT_POLL_SECONDS) and start loading it;
-        cheap enough for every tick of the loop. One load at a time."""
+        """Queue a load for each new mount (the table is read at most every
+        MOUNT_POLL_SECONDS); cheap enough for every tick of the loop."""
         now = time.monotonic()
-        if self.mounts is None or self._load is not None:
-            return
-        if now - self._last_poll < MOUNT_POLL_SECONDS:
+        if self.mounts is None or now - self._last_poll < MOUNT_POLL_SECONDS:
             return
         self._last_poll = now
-        added = [e.path for e in self.mounts.read_events() if e.kind == "added"]
-        if added:
-            self.start_load(added[0])
+        for event in self.mounts.read_events():
+            if event.kind == "added":
+                self.start_load(event.path)
 
     def start_load(self, folder: Path) -> Future[LoadSummary]:
         """Load `folder` (a mounted stick) in the worker; `between_turns` applies the result."""
         log.info("new mount %s: loading its documents", folder)
-        self._loading = folder.name
-        self._load = self._loader.submit(self._load_stick, folder)
-        return self._load
+        load = _StickLoad(folder, folder.name)
+        load.future = self._loader.submit(self._load_stick, load)
+        self._loads.append(load)
+        return load.future
 
     def between_turns(self) -> list[str]:
-        """Apply a finished load (the library swap); what to announce (maybe nothing)."""
-        load = self._load
-        if load is None or not load.done():
-            return []
-        self._load = None
-        try:
-            summary = load.result()
-        except LibraryError as err:
-            log.error("automatic load failed: %s", err)
-            return [LOAD_FAILED.format(name=self._loading)]
-        except Exception:
-            log.exception("automatic load crashed")
-            return [LOAD_FAILED.format(name=self._loading)]
-        self._open()
-        return [_announcement(summary, self.shelf.config.usb.mode == "replace")]
+        """Apply the finished loads (the library swap); what to announce (maybe nothing)."""
+        news = []
+        loaded = False
+        while self._loads and self._loads[0].future.done():
+            load = self._loads.pop(0)
+            try:
+                summary = load.future.result()
+            except LibraryError as err:
+                log.error("automatic load failed: %s", err)
+                news.append(LOAD_FAILED.format(name=load.name))
+            except Exception:
+                log.exception("automatic load crashed")
+                news.append(LOAD_FAILED.format(name=load.name))
+            else:
+                loaded = True
+                news.append(_announcement(summary, self.shelf.config.usb.mode == "replace"))
+        if loaded:
+            self._open()
+        return news
 
     def close(self) -> None:
         """Stop the worker (a load in progress is abandoned: the catalog stays as it was)."""
@@ -186,15 +205,13 @@ class StickShelf:
         if self.mounts is not None:
             self.mounts.close()
 
-    def _load_stick(self, folder: Path) -> LoadSummary:
+    def _load_stick(self, load: _StickLoad) -> LoadSummary:
         # listing the folder first mounts an automounted stick, so its label can be read
-        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        with contextlib.suppress(OSError), os.scandir(load.folder) as entries:
             next(entries, None)
-        name = collection_name(folder)
-        self._loading = name
-        return self.shelf.load(
-            folder, name=name, replace_all=self.shelf.config.usb.mode == "replace"
-        )
+        load.name = collection_name(load.folder)
+        replace_all = self.shelf.config.usb.mode == "replace"
+        return self.shelf.load(load.folder, name=load.name, replace_all=replace_all)
 
     def _open(self) -> None:
         try:

@@ -550,3 +550,32 @@ def test_a_failed_stick_load_is_said_and_keeps_the_documents(
         wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
     assert voice.said == ["Loading the documents from junk failed. The loaded documents are kept."]
     assert [c.name for c in Shelf(config).collections()] == ["library"]
+
+
+def test_two_sticks_plugged_in_together_are_both_loaded(
+    config, engine, pins, notify_socket, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setattr(shelf_mod, "MOUNT_POLL_SECONDS", 0.02)
+    media = tmp_path / "media"
+    first, second = media / "sda1", media / "sdb1"
+    shutil.copytree(LIBRARY_DOCS, first)
+    second.mkdir()
+    (second / "notes.txt").write_text("The harbour ferry leaves at noon.")
+    table = tmp_path / "mountinfo"
+    table.write_text(MOUNT_BASE)
+    daemon, voice = make_daemon(
+        config,
+        engine,
+        pins,
+        notify_socket,
+        microphone=ScriptedMicrophone(speech()),
+        transcripts=["x"],
+        with_library=False,
+        mounts=MountWatcher([str(media)], mountinfo=table),
+    )
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        table.write_text(MOUNT_BASE + mount_line(1, first) + mount_line(2, second))
+        wait_for(lambda: "sdb1" in " ".join(voice.said) and daemon.state.value == "idle")
+    assert " ".join(voice.said) == "Loaded 3 documents from sda1. Loaded 1 document from sdb1."
+    assert [c.name for c in Shelf(config).collections()] == ["sda1", "sdb1"]
