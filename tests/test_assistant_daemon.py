@@ -516,21 +516,32 @@ def test_a_load_finished_during_an_answer_is_applied_after_it(
     assert voice.said == ["nine in the morning", "Reloaded 3 documents from library."]
 
 
+def said_after_loading(folder: Path, config, engine, pins, notify_socket) -> list[str]:
+    """What an idle daemon says when the shelf has loaded `folder` as a new stick."""
+    daemon, voice = make_daemon(
+        config,
+        engine,
+        pins,
+        notify_socket,
+        microphone=ScriptedMicrophone(speech()),
+        transcripts=["x"],
+        with_library=False,
+    )
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        daemon.parts.shelf.start_load(folder)
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+    return voice.said
+
+
 def test_replace_mode_says_the_other_documents_went(engine, pins, notify_socket, tmp_path) -> None:
     config = config_from_dict(
         {"library": {"state_dir": str(tmp_path / "state")}, "usb": {"mode": "replace"}}
     )
     load_folder(LIBRARY_DOCS, config.state_dir, name="old")
     stick = Path(shutil.copytree(LIBRARY_DOCS, tmp_path / "KINGSTON"))
-    mic = ScriptedMicrophone(speech())
-    daemon, voice = make_daemon(
-        config, engine, pins, notify_socket, microphone=mic, transcripts=[""], with_library=False
-    )
-    with running(daemon):
-        wait_for(lambda: daemon.state.value == "idle")
-        daemon.parts.shelf.start_load(stick)
-        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
-    assert voice.said == ["Loaded 3 documents from KINGSTON. The other documents were removed."]
+    said = said_after_loading(stick, config, engine, pins, notify_socket)
+    assert said == ["Loaded 3 documents from KINGSTON. The other documents were removed."]
     assert [c.name for c in Shelf(config).collections()] == ["KINGSTON"]
 
 
@@ -540,15 +551,9 @@ def test_a_failed_stick_load_is_said_and_keeps_the_documents(
     junk = tmp_path / "junk"
     junk.mkdir()
     (junk / "a.exe").write_bytes(b"MZ")
-    mic = ScriptedMicrophone(speech())
-    daemon, voice = make_daemon(
-        config, engine, pins, notify_socket, microphone=mic, transcripts=["x"]
-    )
-    with running(daemon):
-        wait_for(lambda: daemon.state.value == "idle")
-        daemon.parts.shelf.start_load(junk)
-        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
-    assert voice.said == ["Loading the documents from junk failed. The loaded documents are kept."]
+    load_folder(LIBRARY_DOCS, config.state_dir)
+    said = said_after_loading(junk, config, engine, pins, notify_socket)
+    assert said == ["Loading the documents from junk failed. The loaded documents are kept."]
     assert [c.name for c in Shelf(config).collections()] == ["library"]
 
 
