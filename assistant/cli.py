@@ -96,7 +96,7 @@ def _ask(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- load --------------------------------------------------------------------------------
+# --- load, library, forget: the collections ------------------------------------------------
 
 
 def _state_dir_argument(p: argparse.ArgumentParser) -> None:
