@@ -384,6 +384,7 @@ def test_a_thousand_turns_with_flat_memory(config, engine, pins, notify_socket, 
 
     def next_turn(play: int, block: int) -> None:
         if block == 0:
+            pins.pin(LED_PIN).clear_states()  # the mock pin's own history of every LED change
             if play in (100, turns):
                 marks[play] = tracemalloc.take_snapshot()
             if play == turns:
@@ -404,6 +405,7 @@ def test_a_thousand_turns_with_flat_memory(config, engine, pins, notify_socket, 
     )
     daemon.notifier = Notifier({})  # no manager: every notification is a no-op
     voice.said = _Counter()
+    daemon.parts.led.shown = _Counter()
     tracemalloc.start()
     try:
         daemon.events.put(Event.PRESS)
@@ -416,7 +418,7 @@ def test_a_thousand_turns_with_flat_memory(config, engine, pins, notify_socket, 
 
 
 class _Counter(list):
-    """A `said` list that only counts (so the test itself does not grow memory)."""
+    """A `said`/`shown` list that only counts (so the test itself does not grow memory)."""
 
     def __init__(self) -> None:
         super().__init__()
