@@ -1,5 +1,6 @@
-"""Button gestures (MockFactory pins, the real gpiozero Button), the keyboard's commands, the
-generated tones and the software volume."""
+"""The pieces of a voice turn: button gestures (MockFactory pins, the real gpiozero Button), the
+keyboard's commands, the generated tones, the software volume and speech rendered sentence by
+sentence (real espeak-ng)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from assistant.audio import WavOutput, read_wav_16k, with_volume
 from assistant.button import Event, GpioButton, KeyboardButton
 from assistant.config import ButtonConfig
 from assistant.tones import TONES, tone_samples, write_tones
+from assistant.tts import Pyttsx3Synthesizer, TtsError, render_ahead, sentences
 
 PIN = 17
 
@@ -132,3 +134,29 @@ def test_wav_output_keeps_everything_said_in_order(tmp_path: Path) -> None:
     assert len(said) * 2 == sum(len(e) for e in expected)
     first = np.frombuffer(expected[0], dtype=np.int16)
     assert np.abs(said[: len(first)]).max() == pytest.approx(np.abs(first).max() / 2, abs=2)
+
+
+def test_sentences() -> None:
+    assert sentences("Twelve.") == ["Twelve."]
+    assert sentences(" It opens at 9.30 a.m. Then it closes! Why? ") == [
+        "It opens at 9.30 a.m.",
+        "Then it closes!",
+        "Why?",
+    ]
+
+
+def test_render_ahead_yields_each_sentence_as_a_complete_wav(tmp_path: Path) -> None:
+    text = "The library opens at nine. Members can borrow twelve books. Late books cost money."
+    wavs = list(render_ahead(Pyttsx3Synthesizer(), text, tmp_path))
+    assert [w.name for w in wavs] == ["sentence-0.wav", "sentence-1.wav", "sentence-2.wav"]
+    assert all(len(read_wav_16k(w)) > 2 * 8000 for w in wavs)
+
+
+class BrokenVoice:
+    def render(self, text: str, wav: Path) -> None:
+        raise TtsError("speech synthesis produced no audio")
+
+
+def test_render_ahead_raises_when_a_sentence_cannot_be_rendered(tmp_path: Path) -> None:
+    with pytest.raises(TtsError, match="no audio"):
+        list(render_ahead(BrokenVoice(), "One. Two.", tmp_path))
