@@ -18,6 +18,7 @@ from gpiozero.pins.mock import MockFactory
 from assistant.audio import WavOutput, read_wav_16k, with_volume
 from assistant.button import Event, GpioButton, KeyboardButton
 from assistant.config import ButtonConfig
+from assistant.replies import heard_preface, sentence_around, where_text
 from assistant.tones import TONES, tone_samples, write_tones
 from assistant.tts import Pyttsx3Synthesizer, TtsError, render_ahead, sentences
 
@@ -160,3 +161,29 @@ class BrokenVoice:
 def test_render_ahead_raises_when_a_sentence_cannot_be_rendered(tmp_path: Path) -> None:
     with pytest.raises(TtsError, match="no audio"):
         list(render_ahead(BrokenVoice(), "One. Two.", tmp_path))
+
+
+def test_sentence_around_a_span() -> None:
+    text = (
+        "The library opens at 9.30 a.m. from Monday to Saturday. Members may borrow up to "
+        "twelve books.\nLate books cost money! Ask at the desk."
+    )
+    start = text.index("twelve")
+    assert sentence_around(text, start, start + 6) == "Members may borrow up to twelve books."
+    start = text.index("9.30")
+    assert sentence_around(text, start, start + 4) == (
+        "The library opens at 9.30 a.m. from Monday to Saturday."
+    )
+    start = text.index("money")
+    assert sentence_around(text, start, start + 5) == "Late books cost money!"
+    across = text.index("Saturday")
+    assert sentence_around(text, across, text.index("twelve")).startswith("The library")
+
+
+def test_where_and_heard_texts() -> None:
+    assert where_text("opening_hours.txt", "KINGSTON", "It opens at nine.") == (
+        "I found that in opening hours, on KINGSTON. It says: It opens at nine."
+    )
+    assert heard_preface("how many books can members borrow?") == (
+        "I heard: how many books can members borrow."
+    )
