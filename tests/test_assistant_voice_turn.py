@@ -187,3 +187,21 @@ def test_where_and_heard_texts() -> None:
     assert heard_preface("how many books can members borrow?") == (
         "I heard: how many books can members borrow."
     )
+
+
+def test_log_lines_carry_journal_priorities_under_systemd() -> None:
+    import logging
+
+    from assistant.journal import formatter
+
+    def line(level: int, environ: dict[str, str]) -> str:
+        record = logging.LogRecord(
+            "assistant.daemon", level, __file__, 1, "mic gone\nretry", (), None
+        )
+        return formatter(environ).format(record)
+
+    journal = {"JOURNAL_STREAM": "8:12345"}
+    assert line(logging.ERROR, journal) == "<3>ERROR assistant.daemon: mic gone\n    retry"
+    assert line(logging.WARNING, journal).startswith("<4>WARNING ")
+    assert line(logging.INFO, journal).startswith("<6>INFO ")
+    assert not line(logging.ERROR, {}).startswith("<")
