@@ -239,17 +239,27 @@ class Endpointer:
         return None
 
 
+def with_volume(pcm: bytes, volume: float) -> bytes:
+    """16-bit PCM scaled by `volume` (software gain), clipped to the sample range."""
+    if volume == 1.0:
+        return pcm
+    samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) * volume
+    return np.clip(samples, -32768, 32767).astype(np.int16).tobytes()
+
+
 class AudioOutput(Protocol):
     def play(self, wav: Path, interrupted: Callable[[], bool]) -> bool: ...
 
 
 class Speaker:
-    """Plays WAV files on a named output device; `play` can be interrupted between blocks."""
+    """Plays WAV files on a named output device at `volume` (software gain); `play` can be
+    interrupted between blocks."""
 
     BLOCK_SECONDS = 0.05
 
-    def __init__(self, device: str) -> None:
+    def __init__(self, device: str, volume: float = 1.0) -> None:
         self.device = device
+        self.volume = volume
 
     def play(self, wav: Path, interrupted: Callable[[], bool]) -> bool:
         """Play `wav` to the end (True) or until `interrupted()` (False); AudioError on failure."""
@@ -258,7 +268,7 @@ class Speaker:
             rate, channels = w.getframerate(), w.getnchannels()
             if w.getsampwidth() != 2:
                 raise AudioError(f"{wav}: only 16-bit PCM can be played")
-            data = w.readframes(w.getnframes())
+            data = with_volume(w.readframes(w.getnframes()), self.volume)
         block = max(1, int(rate * self.BLOCK_SECONDS)) * 2 * channels
         try:
             index = resolve_device(self.device, "output")
@@ -277,14 +287,22 @@ class Speaker:
 
 
 class WavOutput:
-    """PC mode: the spoken answer is written to a WAV file instead of being played."""
+    """PC mode: everything the assistant says (tones included) is written, in order and at
+    `volume`, to one 16 kHz mono WAV file instead of being played."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, volume: float = 1.0) -> None:
         self.path = Path(path)
+        self.volume = volume
+        self._said = bytearray()
 
     def play(self, wav: Path, interrupted: Callable[[], bool]) -> bool:
+        self._said += with_volume(read_wav_16k(wav), self.volume)
         try:
-            self.path.write_bytes(wav.read_bytes())
+            with wave.open(str(self.path), "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(SAMPLE_RATE)
+                out.writeframes(self._said)
         except OSError as err:
             raise AudioError(f"{self.path}: cannot write ({err.strerror})") from None
         log.info("answer written to %s", self.path)

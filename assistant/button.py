@@ -1,7 +1,10 @@
 """The button (gpiozero, or the Enter key in PC mode) and the optional status LED.
 
-Buttons never act themselves: they put `Event.PRESS` / `Event.RELEASE` into the daemon's event
-queue from gpiozero's (or the keyboard reader's) thread, and the daemon's main loop decides.
+Buttons never act themselves: they put events into the daemon's event queue from gpiozero's (or
+the keyboard reader's) thread, and the daemon's main loop decides. Gestures: a press (PRESS, then
+RELEASE); a second press within `double_press_seconds` of the first (REPEAT: say the last answer
+again); holding the button for `hold_seconds` (WHERE: where was that answer found?). In PC mode,
+Enter is a press, "r" Enter a repeat, "w" Enter a where, and the end of input (Ctrl-D) stops.
 gpiozero picks its pin factory itself (lgpio on the Pi 5; `GPIOZERO_PIN_FACTORY` overrides;
 tests set `Device.pin_factory = MockFactory()`).
 """
@@ -10,9 +13,11 @@ from __future__ import annotations
 
 import enum
 import logging
+import math
 import queue
 import sys
 import threading
+import time
 from typing import TextIO
 
 from assistant.config import ButtonConfig, LedConfig
@@ -24,6 +29,8 @@ log = logging.getLogger(__name__)
 class Event(enum.Enum):
     PRESS = "press"
     RELEASE = "release"
+    REPEAT = "repeat"
+    WHERE = "where"
     STOP = "stop"
 
 
@@ -36,33 +43,61 @@ class GpioButton:
             from gpiozero.exc import GPIOZeroError
 
             self._button = Button(
-                config.pin, pull_up=config.pull_up, bounce_time=config.bounce_time or None
+                config.pin,
+                pull_up=config.pull_up,
+                bounce_time=config.bounce_time or None,
+                hold_time=config.hold_seconds,
             )
         except (ImportError, GPIOZeroError, OSError, RuntimeError) as err:
             raise SetupError(
                 f"button on GPIO{config.pin} is not available ({err}); without GPIO use "
                 "--button keyboard"
             ) from err
-        self._button.when_pressed = lambda: events.put(Event.PRESS)
+        self._events = events
+        self._double_press_seconds = config.double_press_seconds
+        self._last_press = -math.inf
+        self._button.when_pressed = self._pressed
         self._button.when_released = lambda: events.put(Event.RELEASE)
+        self._button.when_held = lambda: events.put(Event.WHERE)
+
+    def _pressed(self) -> None:
+        now = time.monotonic()
+        if now - self._last_press < self._double_press_seconds:
+            self._events.put(Event.REPEAT)
+            self._last_press = -math.inf  # a third press starts afresh
+        else:
+            self._events.put(Event.PRESS)
+            self._last_press = now
 
     def close(self) -> None:
         self._button.close()
 
 
+KEYBOARD_COMMANDS = {"r": Event.REPEAT, "w": Event.WHERE}
+
+
 class KeyboardButton:
-    """PC mode: each Enter is a press (and its release); end of input stops the daemon."""
+    """PC mode: Enter is a press (and its release), "r" Enter a repeat, "w" Enter a where; the
+    end of input (Ctrl-D) stops the daemon."""
 
     def __init__(self, events: queue.Queue[Event], stream: TextIO = sys.stdin) -> None:
         self._events = events
         self._stream = stream
         threading.Thread(target=self._read, name="keyboard", daemon=True).start()
-        print("Press Enter to ask a question (Ctrl-D to quit).", file=sys.stderr)
+        print(
+            "Press Enter to ask a question, r Enter to hear the answer again, w Enter to hear "
+            "where it was found, Ctrl-D to quit.",
+            file=sys.stderr,
+        )
 
     def _read(self) -> None:
-        for _ in self._stream:
-            self._events.put(Event.PRESS)
-            self._events.put(Event.RELEASE)
+        for line in self._stream:
+            command = KEYBOARD_COMMANDS.get(line.strip().lower())
+            if command is not None:
+                self._events.put(command)
+            else:
+                self._events.put(Event.PRESS)
+                self._events.put(Event.RELEASE)
         self._events.put(Event.STOP)
 
     def close(self) -> None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant import journal
 from assistant.check import check_arguments, main_check
 from assistant.config import Config, ConfigError, load_config
 from assistant.errors import LibraryError
@@ -37,13 +37,11 @@ class Command:
 
 
 def setup_logging(verbose: bool) -> None:
-    """Log to stderr; no timestamps under systemd (the journal adds its own)."""
-    under_systemd = "INVOCATION_ID" in os.environ or "JOURNAL_STREAM" in os.environ
-    fmt = "%(levelname)s %(name)s: %(message)s"
-    if not under_systemd:
-        fmt = "%(asctime)s " + fmt
+    """Log to stderr: with journal priorities under systemd, with time stamps elsewhere."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(journal.formatter())
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO, format=fmt, stream=sys.stderr, force=True
+        level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True
     )
     # bm25s sets its own logger to DEBUG: keep its index-building chatter out of normal runs
     logging.getLogger("bm25s").setLevel(logging.DEBUG if verbose else logging.WARNING)

@@ -11,7 +11,7 @@ typo in /etc/qa-assistant/config.toml stops the daemon before READY instead of b
                 max_seconds, hold_to_talk
     [asr]       engine ("vosk" | "pocketsphinx"), vosk_model, vocabulary_hints
     [tts]       engine ("pyttsx3" | "piper"), piper_voice, voice, rate
-    [button]    pin, pull_up, bounce_time
+    [button]    pin, pull_up, bounce_time, double_press_seconds, hold_seconds
     [led]       pin (0 = no LED), pwm
     [usb]       auto_load, watch (mount roots whose new mounts are loaded),
                 mode ("add": a stick adds or refreshes its own collection | "replace": it
@@ -93,6 +93,8 @@ class ButtonConfig:
     pin: int = 17
     pull_up: bool = True
     bounce_time: float = 0.05
+    double_press_seconds: float = 0.4  # a second press this soon repeats the last answer
+    hold_seconds: float = 1.0  # holding this long asks where the last answer was found
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "tts.rate": (50, 500),
     "button.pin": (0, 53),
     "button.bounce_time": (0, 5),
+    "button.double_press_seconds": (0, 2),
+    "button.hold_seconds": (0.3, 10),
     "led.pin": (0, 53),
 }
 

@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import queue
+import re
 import threading
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -153,6 +156,46 @@ def render(synthesizer: Synthesizer, text: str, wav: Path) -> None:
     except TtsError as err:
         log.warning("speech synthesis failed (%s); trying once more", err)
         synthesizer.render(text, wav)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=\S)")
+
+
+def sentences(text: str) -> list[str]:
+    """`text` cut after sentence punctuation followed by a space (never empty pieces)."""
+    return [piece for piece in _SENTENCE_END.split(text.strip()) if piece] or [text]
+
+
+def render_ahead(synthesizer: Synthesizer, text: str, folder: Path) -> Iterator[Path]:
+    """The WAVs of `text`'s sentences, in order, each yielded as soon as it is rendered while a
+    worker thread renders the next ones: playback of the first sentence starts before the
+    rest exists. Raises `TtsError` (at the sentence that failed twice)."""
+    results: queue.Queue[Path | TtsError | None] = queue.Queue()
+    cancelled = threading.Event()
+
+    def work() -> None:
+        for i, sentence in enumerate(sentences(text)):
+            if cancelled.is_set():
+                break
+            wav = folder / f"sentence-{i}.wav"
+            try:
+                render(synthesizer, sentence, wav)
+            except TtsError as err:
+                results.put(err)
+                return
+            results.put(wav)
+        results.put(None)
+
+    worker = threading.Thread(target=work, name="tts", daemon=True)
+    worker.start()
+    try:
+        while (item := results.get()) is not None:
+            if isinstance(item, TtsError):
+                raise item
+            yield item
+    finally:
+        cancelled.set()
+        worker.join()
 
 
 ENGINES: dict[str, Engine[TtsConfig, Synthesizer]] = {

@@ -12,12 +12,8 @@ audio, ASR, retrieval, the QA model and its decoding, the loop, the notify proto
 
 from __future__ import annotations
 
-import os
 import queue
-import shutil
-import signal
 import subprocess
-import tempfile
 import threading
 import wave
 from collections.abc import Iterator
@@ -27,6 +23,7 @@ import numpy as np
 import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
+from pulse_server import private_pulseaudio, pulseaudio_missing, recording
 from test_assistant_daemon import NotifySocket, wait_for
 from test_assistant_support import LIBRARY_DOCS
 
@@ -43,71 +40,19 @@ from assistant.tts import PiperSynthesizer
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        shutil.which("pulseaudio") is None,
-        reason="needs PulseAudio (apt-get install pulseaudio pulseaudio-utils "
-        "libasound2-plugins libportaudio2)",
-    ),
+    pytest.mark.skipif(pulseaudio_missing() is not None, reason=str(pulseaudio_missing())),
 ]
 
 # The daemon's Piper voice varies from run to run (random noise scales); the answer is a phrase
 # PocketSphinx recognized in every one of many renderings, so a failure means a real fault.
 QUESTION = "How long is the journey to the harbour?"
 ANSWER = "fifty five minutes"
-PULSE_CONFIG = """\
-load-module module-native-protocol-unix auth-anonymous=1 socket={socket}
-load-module module-null-sink sink_name=speaker rate=16000 channels=1
-load-module module-null-sink sink_name=micsink rate=16000 channels=1
-load-module module-remap-source source_name=mic master=micsink.monitor
-set-default-sink speaker
-set-default-source mic
-"""
 
 
 @pytest.fixture(scope="module")
 def pulse() -> Iterator[str]:
-    """A private PulseAudio server (its own runtime dir and socket); yields PULSE_SERVER."""
-    root = Path(tempfile.mkdtemp(prefix="pa", dir="/tmp"))
-    socket_path = root / "native"
-    (root / "default.pa").write_text(PULSE_CONFIG.format(socket=socket_path))
-    env = {
-        **os.environ,
-        "HOME": str(root),
-        "XDG_RUNTIME_DIR": str(root),
-        "PULSE_RUNTIME_PATH": str(root),
-        "PULSE_STATE_PATH": str(root),
-    }
-    server = subprocess.Popen(
-        [
-            "pulseaudio",
-            "--daemonize=no",
-            "--exit-idle-time=-1",
-            "-n",
-            "--use-pid-file=no",
-            "--disallow-exit",
-            "--disable-shm",
-            "-F",
-            str(root / "default.pa"),
-            "--log-target=stderr",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    address = f"unix:{socket_path}"
-    previous = os.environ.get("PULSE_SERVER")
-    os.environ["PULSE_SERVER"] = address
-    try:
-        wait_for(lambda: subprocess.run(["pactl", "info"], capture_output=True).returncode == 0)
+    with private_pulseaudio() as address:
         yield address
-    finally:
-        if previous is None:
-            os.environ.pop("PULSE_SERVER", None)
-        else:
-            os.environ["PULSE_SERVER"] = previous
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -173,36 +118,24 @@ def test_spoken_question_spoken_answer(pulse, voice, tmp_path) -> None:
     )
     daemon = Daemon(config, parts, events, notifier=Notifier({"NOTIFY_SOCKET": sock.path}))
     answer_wav = tmp_path / "answer.wav"
-    recorder = subprocess.Popen(
-        [
-            "parecord",
-            "--device=speaker.monitor",
-            "--rate=16000",
-            "--channels=1",
-            "--format=s16le",
-            "--file-format=wav",
-            str(answer_wav),
-        ]
-    )
     thread = threading.Thread(target=daemon.run)
-    thread.start()
-    try:
-        wait_for(lambda: daemon.state.value == "idle")
-        assert any(m.startswith("READY=1") for m in sock.messages())
-        button = pins.pin(17)
-        button.drive_low()
-        button.drive_high()
-        wait_for(lambda: daemon.state.value == "listening")
-        subprocess.run(["paplay", "--device=micsink", str(question_wav)], check=True)
-        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
-    finally:
-        daemon.stop()
-        thread.join(timeout=10)
-        recorder.send_signal(signal.SIGINT)
-        recorder.wait(timeout=10)
-        sock.close()
-        pins.reset()
-        Device.pin_factory = None
+    with recording("speaker.monitor", answer_wav):
+        thread.start()
+        try:
+            wait_for(lambda: daemon.state.value == "idle")
+            assert any(m.startswith("READY=1") for m in sock.messages())
+            button = pins.pin(17)
+            button.drive_low()
+            button.drive_high()
+            wait_for(lambda: daemon.state.value == "listening")
+            subprocess.run(["paplay", "--device=micsink", str(question_wav)], check=True)
+            wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+        finally:
+            daemon.stop()
+            thread.join(timeout=10)
+            sock.close()
+            pins.reset()
+            Device.pin_factory = None
     assert not thread.is_alive()
     heard = daemon.last_turn.heard
     assert "harbour" in heard.split(), f"the daemon heard {heard!r}"

@@ -1,0 +1,35 @@
+"""What the assistant says about an answer: the span or its sentence, what was heard when the
+recognizer was unsure, and where the answer was found."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+
+# A sentence ends at . ! ? followed by whitespace and an upper-case letter, digit or quote, or
+# at a line break; "9.30" and "e.g. the" do not end one.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])|\n+")
+
+
+def sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence(s) of `text` that hold the characters `start:end` (whitespace-normalized)."""
+    begin, finish = 0, len(text)
+    for boundary in _SENTENCE_END.finditer(text):
+        if boundary.end() <= start:
+            begin = boundary.end()
+        elif boundary.start() >= end:
+            finish = boundary.start()
+            break
+    return " ".join(text[begin:finish].split())
+
+
+def heard_preface(heard: str) -> str:
+    """Said before the answer when the recognizer was unsure, so a misheard question shows."""
+    return f"I heard: {heard.rstrip('?.!')}."
+
+
+def where_text(document: str, collection: str, sentence: str) -> str:
+    """Where an answer came from, read aloud: the document's name and the whole sentence."""
+    name = PurePath(document).stem.replace("_", " ").replace("-", " ")
+    place = f"{name}, on {collection}" if collection else name
+    return f"I found that in {place}. It says: {sentence}"
