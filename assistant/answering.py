@@ -18,6 +18,7 @@ from typing import Protocol
 
 from assistant.library import Library
 from assistant.qa.decoding import Span
+from assistant.replies import sentence_around
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ class Source:
 
 @dataclass(frozen=True)
 class Answer:
-    """`text` is the span (or NOT_FOUND when `found` is False); `timings` are in milliseconds."""
+    """`text` is the span (or NOT_FOUND when `found` is False); `sentence` the passage's
+    sentence that holds the span ("" when not found); `timings` are in milliseconds."""
 
     question: str
     text: str
@@ -45,6 +47,7 @@ class Answer:
     score: float | None
     source: Source | None
     timings: dict[str, float] = field(default_factory=dict)
+    sentence: str = ""
 
     def to_json(self) -> dict:
         return {
@@ -53,6 +56,7 @@ class Answer:
             "found": self.found,
             "score": self.score,
             "source": None if self.source is None else vars(self.source),
+            "sentence": self.sentence,
             "timings_ms": self.timings,
         }
 
@@ -73,7 +77,7 @@ class Answerer:
         t0 = time.perf_counter()
         hits = self.library.search(question, self.top_k)
         t1 = time.perf_counter()
-        best: tuple[Span, Source] | None = None
+        best: tuple[Span, Source, str] | None = None
         for hit in hits:
             if cancelled():
                 break
@@ -86,7 +90,8 @@ class Answerer:
                 and span.text.strip()
                 and (best is None or span.score > best[0].score)
             ):
-                best = (span, Source(hit.collection, hit.passage.file, hit.passage.position))
+                source = Source(hit.collection, hit.passage.file, hit.passage.position)
+                best = (span, source, hit.passage.text)
         t2 = time.perf_counter()
         timings = {
             "retrieve_ms": round((t1 - t0) * 1000, 1),
@@ -95,7 +100,7 @@ class Answerer:
         }
         if best is None:
             return Answer(question, NOT_FOUND, False, None, None, timings=timings)
-        span, source = best
+        span, source, passage = best
         found = span.score >= self.threshold
         return Answer(
             question,
@@ -104,6 +109,7 @@ class Answerer:
             round(float(span.score), 3),
             source,
             timings,
+            sentence_around(passage, span.start_char, span.end_char) if found else "",
         )
 
 

@@ -37,8 +37,14 @@ class AsrError(SetupError):
 
 
 class Recognizer(Protocol):
+    """One utterance at a time: `start`, `feed` blocks of 16 kHz mono PCM (each returns the
+    partial transcript so far, "" when the engine gives none), `finish` (the final transcript).
+    `peek` is the transcript `finish` would give if the utterance ended now; it may run in
+    another thread while `feed` goes on, and `finish` is called only after it returned."""
+
     def start(self) -> None: ...
     def feed(self, pcm: bytes) -> str: ...
+    def peek(self) -> str: ...
     def finish(self) -> str: ...
     def set_vocabulary(self, words: Iterable[str]) -> None: ...
 
@@ -71,6 +77,7 @@ class VoskRecognizer:
         self._grammar: str | None = None
         self._rec = None
         self._final: list[str] = []
+        self._partial = ""
 
     def set_vocabulary(self, words: Iterable[str]) -> None:
         if self._hints:
@@ -81,13 +88,20 @@ class VoskRecognizer:
         args = (self._model, SAMPLE_RATE) + ((self._grammar,) if self._grammar else ())
         self._rec = self._vosk.KaldiRecognizer(*args)
         self._final = []
+        self._partial = ""
 
     def feed(self, pcm: bytes) -> str:
         if self._rec.AcceptWaveform(pcm):
             self._final.append(json.loads(self._rec.Result()).get("text", ""))
-            return " ".join(self._final).strip()
-        partial = json.loads(self._rec.PartialResult()).get("partial", "")
-        return " ".join([*self._final, partial]).strip()
+            self._partial = " ".join(self._final).strip()
+        else:
+            partial = json.loads(self._rec.PartialResult()).get("partial", "")
+            self._partial = " ".join([*self._final, partial]).strip()
+        return self._partial
+
+    def peek(self) -> str:
+        """The latest partial transcript (Vosk's recognizer is not touched from here)."""
+        return _clean(self._partial)
 
     def finish(self) -> str:
         self._final.append(json.loads(self._rec.FinalResult()).get("text", ""))
@@ -117,11 +131,19 @@ class PocketSphinxRecognizer:
         self._audio += pcm
         return ""
 
+    def peek(self) -> str:
+        """A full decode of the audio fed so far (feed only appends meanwhile)."""
+        return self._decode(bytes(self._audio))
+
     def finish(self) -> str:
-        self._decoder.start_utt()
-        self._decoder.process_raw(bytes(self._audio), False, True)
-        self._decoder.end_utt()
+        text = self._decode(bytes(self._audio))
         self._audio = bytearray()
+        return text
+
+    def _decode(self, audio: bytes) -> str:
+        self._decoder.start_utt()
+        self._decoder.process_raw(audio, False, True)
+        self._decoder.end_utt()
         hyp = self._decoder.hyp()
         return _clean(hyp.hypstr if hyp is not None else "")
 

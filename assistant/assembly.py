@@ -26,7 +26,10 @@ def build_microphone(config: Config, input_wav: str | None = None) -> AudioInput
 
 def build_speaker(config: Config, output_wav: str | None = None) -> AudioOutput:
     """The configured speaker, or the WAV file `output_wav` (PC mode)."""
-    return WavOutput(output_wav) if output_wav else Speaker(config.audio.output_device)
+    volume = config.audio.volume
+    if output_wav:
+        return WavOutput(output_wav, volume)
+    return Speaker(config.audio.output_device, volume)
 
 
 def build_recognizer(config: Config) -> Recognizer:

@@ -214,6 +214,11 @@ class Endpointer:
         self._run = 0
         self._silence = 0.0
 
+    @property
+    def trailing_silence(self) -> float:
+        """Seconds of non-speech since the last speech frame (0 until speech has started)."""
+        return self._silence if self.heard_speech else 0.0
+
     def is_speech(self, frame: bytes) -> bool:
         if self._vad is not None:
             return bool(self._vad.is_speech(frame, SAMPLE_RATE))

@@ -5,10 +5,10 @@ range raises `ConfigError` whose message names the key (``audio.silence_seconds:
 typo in /etc/qa-assistant/config.toml stops the daemon before READY instead of being ignored.
 
     [library]   state_dir, max_file_mb, max_files, passage_min_words, passage_max_words
-    [answer]    model (bundle folder), threads, top_k, threshold
+    [answer]    model (bundle folder), threads, top_k, threshold, speak ("span" | "sentence")
     [audio]     input_device, output_device, endpointing ("energy" | "webrtcvad"),
                 energy_threshold_db, vad_aggressiveness, silence_seconds, start_timeout_seconds,
-                max_seconds, hold_to_talk
+                max_seconds, hold_to_talk, volume, tones, follow_up_seconds
     [asr]       engine ("vosk" | "pocketsphinx"), vosk_model, vocabulary_hints
     [tts]       engine ("pyttsx3" | "piper"), piper_voice, voice, rate
     [button]    pin, pull_up, bounce_time, double_press_seconds, hold_seconds
@@ -58,6 +58,7 @@ class AnswerConfig:
     # start+end logit below which the answer is "not found"; 7.0 is the shipped model's,
     # chosen on held-out data by bench/calibrate_threshold.py (models/<name>/README.md)
     threshold: float = 7.0
+    speak: str = "span"  # "span": the bare answer; "sentence": the sentence that holds it
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ class AudioConfig:
     start_timeout_seconds: float = 5.0
     max_seconds: float = 10.0
     hold_to_talk: bool = False
+    volume: float = 1.0  # software gain of everything played (1.0 = as rendered)
+    tones: bool = True  # short tones: listening, and done / failed at the end of a turn
+    follow_up_seconds: float = 0.0  # listen again this long after an answer, without a press
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,7 @@ _CHOICES: dict[str, Callable[[], Iterable[str]]] = {
     "asr.engine": lambda: importlib.import_module("assistant.asr").ENGINES,
     "tts.engine": lambda: importlib.import_module("assistant.tts").ENGINES,
     "usb.mode": lambda: ("add", "replace"),
+    "answer.speak": lambda: ("span", "sentence"),
 }
 _RANGES: dict[str, tuple[float, float]] = {
     "library.max_file_mb": (0.001, 10_000),
@@ -146,6 +151,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "audio.silence_seconds": (0.1, 10),
     "audio.start_timeout_seconds": (0.5, 120),
     "audio.max_seconds": (1, 300),
+    "audio.volume": (0, 4),
+    "audio.follow_up_seconds": (0, 30),
     "tts.rate": (50, 500),
     "button.pin": (0, 53),
     "button.bounce_time": (0, 5),

@@ -8,15 +8,24 @@ and calls `_tick()` at least every 100 ms, which sends WATCHDOG=1 (so the watchd
 *loop* is alive) and lets the shelf look for new USB mounts.
 
 - idle: a finished USB load is applied (the library swap happens only here, between turns)
-  and announced; a press starts listening (or says that no documents are loaded).
-- listening: the microphone is open only here; the question ends on silence, the maximum
-  duration, a second press, or (hold-to-talk) the release; partial transcripts are logged.
-- thinking: BM25 + the QA engine; SIGTERM is honoured between passages.
-- speaking: the text is rendered to a WAV and played in 50 ms blocks; a press stops it and
-  listens again.
+  and announced; a press starts listening (or says that no documents are loaded); a double
+  press repeats the last answer, holding the button says where it was found.
+- listening: a short tone, then the microphone is open (only here); the question ends on
+  silence, the maximum duration, a second press, or (hold-to-talk) the release. As soon as the
+  speaker has paused briefly, the audio so far is transcribed and answered in a worker
+  (`Recognizer.peek`); when the pause turns out to be the end of the question, that answer is
+  used, so recognition and reading overlap the end-of-speech wait instead of following it.
+- thinking: retrieval + the QA engine (unless the early answer stands); SIGTERM is honoured
+  between passages.
+- speaking: the reply is rendered sentence by sentence while it plays (`tts.render_ahead`),
+  then a "done" or "failed" tone ends the turn; a press stops it and listens again, a double
+  press repeats it, a hold says where it came from. With `audio.follow_up_seconds` the loop
+  then listens once more without a press.
 
 Every failure a user can cause is spoken: nothing heard, no documents, no answer, a microphone
-that is gone. SIGTERM/SIGINT stop the loop within one tick (plus at most one passage read).
+that is gone. SIGTERM/SIGINT (and the end of keyboard input in PC mode) stop the loop within
+one tick (plus at most one passage read). Every turn is logged on one line: heard, answer,
+source, stage timings.
 """
 
 from __future__ import annotations
@@ -30,18 +39,21 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from assistant.answering import Source
+from assistant.answering import Answer, Source
 from assistant.asr import Recognizer
 from assistant.audio import FRAME_BYTES, AudioError, AudioInput, AudioOutput, Endpointer
 from assistant.button import Event, GpioButton, KeyboardButton, StatusLed
 from assistant.config import Config
 from assistant.errors import SetupError
 from assistant.notify import Notifier
+from assistant.replies import where_text
 from assistant.shelf import StickShelf
-from assistant.tts import Synthesizer, render
+from assistant.tones import write_tones
+from assistant.tts import Synthesizer, render_ahead
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +64,10 @@ MAX_BACKOFF = 30.0
 NOTHING_HEARD = "Sorry, I didn't hear a question. Press the button and try again."
 NO_DOCUMENTS = "No documents are loaded. Plug in a USB stick with your documents."
 MIC_PROBLEM = "I can't use the microphone. Please check that it is plugged in."
+NOTHING_YET = "I haven't answered a question yet."
+NOT_FROM_DOCUMENTS = "I didn't find that answer in your documents."
+# a pause this long (or half the end-of-question silence, if shorter) starts the early answer
+EARLY_ANSWER_PAUSE = 0.25
 
 
 class State(enum.Enum):
@@ -72,6 +88,10 @@ class Turn:
     question: str = ""
     answer: str = ""
     source: Source | None = None
+    sentence: str = ""  # the sentence of the source that holds the answer
+    tone: str = ""  # played after the reply: "done", "failed" or none
+    follow_up: bool = False  # listening without a press, right after an answer
+    prepared: Answer | None = None  # the early answer to `question`, when it stands
     timings: dict[str, float] = field(default_factory=dict)
 
     def timed(self, **timings: float) -> Turn:
@@ -113,10 +133,14 @@ class Daemon:
         self.state = State.STARTING
         self.turns = 0
         self.last_turn: Turn | None = None  # the last turn spoken
+        self.last_answer: Turn | None = None  # the last question answered (repeat / where)
         self._stopping = threading.Event()
         self._mic_failed = False  # the LED keeps showing the error until a turn works
         self._last_watchdog = 0.0
         self._tmp = tempfile.TemporaryDirectory(prefix="qa-assistant-")
+        folder = Path(self._tmp.name)
+        self._tones = write_tones(folder) if config.audio.tones else {}
+        self._early = ThreadPoolExecutor(max_workers=1, thread_name_prefix="early-answer")
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -158,6 +182,7 @@ class Daemon:
         return 0
 
     def _shutdown(self) -> None:
+        self._early.shutdown(wait=True, cancel_futures=True)
         self.parts.shelf.close()
         for part in (self.parts.button, self.parts.led):
             if part is not None:
@@ -206,14 +231,39 @@ class Daemon:
             event = self._next_event()
             if event is Event.PRESS:
                 if self.parts.shelf.answerer is None:
-                    return State.SPEAKING, Turn(answer=NO_DOCUMENTS)
+                    return State.SPEAKING, Turn(answer=NO_DOCUMENTS, tone="failed")
                 return State.LISTENING, Turn()
+            if event in (Event.REPEAT, Event.WHERE):
+                return State.SPEAKING, self._recall(event)
         return State.IDLE, turn
+
+    def _recall(self, gesture: Event) -> Turn:
+        """The turn that answers a gesture: the last answer again (REPEAT), or where it was
+        found with its whole sentence (WHERE)."""
+        last = self.last_answer
+        if last is None:
+            return Turn(answer=NOTHING_YET, tone="failed")
+        if gesture is Event.REPEAT:
+            return Turn(answer=last.answer, source=last.source, tone=last.tone)
+        if last.source is None or last.tone != "done":
+            return Turn(answer=NOT_FROM_DOCUMENTS, tone="failed")
+        return Turn(
+            answer=where_text(last.source.file, last.source.collection, last.sentence),
+            source=last.source,
+            tone="done",
+        )
 
     def _listening(self, turn: Turn) -> Step:
         self._drain_events()
-        endpointer = Endpointer(self.config.audio)
+        self._play_tone("listening")
+        audio = self.config.audio
+        if turn.follow_up:
+            audio = replace(audio, start_timeout_seconds=audio.follow_up_seconds)
+        endpointer = Endpointer(audio)
         recognizer = self.parts.recognizer
+        early_pause = min(EARLY_ANSWER_PAUSE, audio.silence_seconds / 2)
+        early: Future[tuple[str, Answer | None]] | None = None
+        early_stale = False  # speech went on after the early answer started
         partial = ""
         reason = None
         started = time.monotonic()
@@ -223,6 +273,9 @@ class Daemon:
                 while reason is None and not self._stopping.is_set():
                     self._tick()
                     reason = self._listening_event()
+                    if isinstance(reason, Event):  # a gesture instead of a question
+                        self._settle(early)
+                        return State.SPEAKING, self._recall(reason)
                     block = stream.read(TICK)
                     if block is None:
                         continue
@@ -232,30 +285,64 @@ class Daemon:
                     if text != partial:
                         partial = text
                         log.debug("partial: %s", text)
+                    pause = endpointer.trailing_silence
+                    if early is not None and pause < early_pause:
+                        early_stale = True
+                    if pause >= early_pause and (early is None or (early_stale and early.done())):
+                        self._settle(early)
+                        early, early_stale = self._early.submit(self._early_answer), False
                 listened = time.monotonic()
-                heard = recognizer.finish()
-                turn = replace(turn, heard=heard).timed(
+                prepared = self._settle(early)
+                if prepared is not None and not early_stale:
+                    heard, answer = prepared
+                else:
+                    heard, answer = recognizer.finish(), None
+                turn = replace(turn, heard=heard, prepared=answer).timed(
                     listen_s=round(listened - started, 2),
                     asr_final_ms=round((time.monotonic() - listened) * 1000),
                 )
         except AudioError as err:
             log.error("%s", err)
             self._mic_failed = True
-            return State.SPEAKING, replace(turn, answer=MIC_PROBLEM)
+            return State.SPEAKING, replace(turn, answer=MIC_PROBLEM, tone="failed")
         self._mic_failed = False
         if self._stopping.is_set():
             return State.IDLE, turn
         log.info("heard %r (end: %s, %.1f s)", heard, reason, time.monotonic() - started)
         if not endpointer.heard_speech or not heard.strip():
-            return State.SPEAKING, replace(turn, answer=NOTHING_HEARD)
+            if turn.follow_up:
+                return State.IDLE, Turn()
+            return State.SPEAKING, replace(turn, answer=NOTHING_HEARD, tone="failed")
         return State.THINKING, replace(turn, question=heard.strip())
 
-    def _listening_event(self) -> str | None:
-        """A press ends the question early; in hold-to-talk mode so does the release."""
+    def _early_answer(self) -> tuple[str, Answer | None]:
+        """In the worker: the transcript so far and its answer (None without a question)."""
+        heard = self.parts.recognizer.peek()
+        answerer = self.parts.shelf.answerer
+        if not heard.strip() or answerer is None:
+            return heard, None
+        return heard, answerer.answer(heard.strip(), cancelled=self._stopping.is_set)
+
+    @staticmethod
+    def _settle(
+        early: Future[tuple[str, Answer | None]] | None,
+    ) -> tuple[str, Answer | None] | None:
+        """Wait for an early answer (the recognizer is free again afterwards); its result, or
+        None when there was none or it failed."""
+        if early is None:
+            return None
+        try:
+            return early.result()
+        except Exception:
+            log.exception("early answer failed; answering after the question instead")
+            return None
+
+    def _listening_event(self) -> str | Event | None:
+        """A press ends the question early; in hold-to-talk mode so does the release. A double
+        press (REPEAT) or a hold (WHERE, not in hold-to-talk mode) is returned as the gesture."""
         while True:
-            try:
-                event = self.events.get_nowait()
-            except queue.Empty:
+            event = self._poll_event()
+            if event is None:
                 return None
             if event is Event.PRESS:
                 return "press"
@@ -263,37 +350,46 @@ class Daemon:
                 return "release"
             if event is Event.STOP:
                 return "stop"
+            if event is Event.REPEAT or (
+                event is Event.WHERE and not self.config.audio.hold_to_talk
+            ):
+                return event
 
     def _thinking(self, turn: Turn) -> Step:
         answerer = self.parts.shelf.answerer
         assert answerer is not None  # listening is only entered with a library
         started = time.monotonic()
-        answer = answerer.answer(turn.question, cancelled=self._stopping.is_set)
+        answer = turn.prepared
+        if answer is None or answer.question != turn.question:
+            answer = answerer.answer(turn.question, cancelled=self._stopping.is_set)
         source = answer.source
         where = f"{source.collection}:{source.file}#{source.passage}" if source else "-"
         log.info(
             "answer %r (score %s, source %s, %s)", answer.text, answer.score, where, answer.timings
         )
-        turn = replace(turn, answer=answer.text, source=source)
+        speak_sentence = self.config.answer.speak == "sentence" and answer.sentence
+        turn = replace(
+            turn,
+            answer=answer.sentence if speak_sentence else answer.text,
+            source=source,
+            sentence=answer.sentence,
+            tone="done" if answer.found else "failed",
+            prepared=None,
+        )
         return State.SPEAKING, turn.timed(answer_ms=round((time.monotonic() - started) * 1000))
 
     def _speaking(self, turn: Turn) -> Step:
         self._drain_events()
-        barged_in = False
+        gesture: Event | None = None
 
         def interrupted() -> bool:
-            nonlocal barged_in
+            nonlocal gesture
             self._tick()
-            while True:
-                try:
-                    event = self.events.get_nowait()
-                except queue.Empty:
-                    return self._stopping.is_set()
-                if event is Event.PRESS:
-                    barged_in = True
+            while (event := self._poll_event()) is not None:
+                if event in (Event.PRESS, Event.REPEAT, Event.WHERE, Event.STOP):
+                    gesture = event
                     return True
-                if event is Event.STOP:
-                    return True
+            return self._stopping.is_set()
 
         try:
             completed, timings = self._say_now(turn.answer, interrupted)
@@ -301,13 +397,29 @@ class Daemon:
             log.error("cannot speak: %s", err)
             self._show("error")
             return State.IDLE, turn
+        if completed and turn.tone:
+            self._play_tone(turn.tone)
         turn = turn.timed(**timings)
         self.turns += 1
         self.last_turn = turn
-        log.info("turn timings: %s", turn.timings)
-        if not completed and barged_in and self.parts.shelf.answerer is not None:
+        if turn.question:
+            self.last_answer = turn
+        source = turn.source
+        log.info(
+            "turn %d: heard %r, answer %r, source %s, timings %s",
+            self.turns,
+            turn.heard,
+            turn.answer,
+            f"{source.collection}:{source.file}#{source.passage}" if source else "-",
+            turn.timings,
+        )
+        if gesture is Event.PRESS and self.parts.shelf.answerer is not None:
             log.info("speech interrupted by the button")
             return State.LISTENING, Turn()
+        if gesture in (Event.REPEAT, Event.WHERE):
+            return State.SPEAKING, self._recall(gesture)
+        if completed and turn.question and self.config.audio.follow_up_seconds and not self.once:
+            return State.LISTENING, Turn(follow_up=True)
         return State.IDLE, turn
 
     # --- helpers --------------------------------------------------------------------------------
@@ -315,31 +427,59 @@ class Daemon:
     def _say_now(
         self, text: str, interrupted: Callable[[], bool] | None = None
     ) -> tuple[bool, dict[str, float]]:
-        """Render and play `text`: (False when `interrupted()` cut it short, the TTS and
-        playback timings). Raises SetupError."""
+        """Render and play `text` sentence by sentence, each played as soon as it is rendered:
+        (False when `interrupted()` cut it short, the timings: first sentence rendered, and
+        speaking in all). Raises SetupError."""
         log.info("saying: %s", text)
-        wav = Path(self._tmp.name) / "reply.wav"
         started = time.monotonic()
-        render(self.parts.synthesizer, text, wav)
-        rendered = time.monotonic()
-        completed = self.parts.speaker.play(wav, interrupted or self._stopping.is_set)
-        return completed, {
-            "tts_ms": round((rendered - started) * 1000),
-            "play_s": round(time.monotonic() - rendered, 2),
-        }
+        timings: dict[str, float] = {}
+        completed = True
+        for wav in render_ahead(self.parts.synthesizer, text, Path(self._tmp.name)):
+            timings.setdefault("tts_first_ms", round((time.monotonic() - started) * 1000))
+            if not self.parts.speaker.play(wav, interrupted or self._stopping.is_set):
+                completed = False
+                break
+        timings["speak_s"] = round(time.monotonic() - started, 2)
+        return completed, timings
+
+    def _play_tone(self, name: str) -> None:
+        """A short tone (when tones are on); a speaker failure here is only logged: the
+        reply that follows reports it."""
+        if name in self._tones:
+            try:
+                self.parts.speaker.play(self._tones[name], self._stopping.is_set)
+            except AudioError as err:
+                log.warning("cannot play the %s tone: %s", name, err)
 
     def _next_event(self) -> Event | None:
+        """The next event within one tick; STOP (also the end of keyboard input) stops."""
         self._tick()
         try:
-            return self.events.get(timeout=TICK)
+            event = self.events.get(timeout=TICK)
         except queue.Empty:
             return None
+        if event is Event.STOP:
+            self._stopping.set()
+        return event
+
+    def _poll_event(self) -> Event | None:
+        """A queued event or None, without waiting; STOP stops."""
+        try:
+            event = self.events.get_nowait()
+        except queue.Empty:
+            return None
+        if event is Event.STOP:
+            self._stopping.set()
+        return event
 
     def _drain_events(self) -> None:
-        """Drop presses made while busy (a STOP is kept by the stopping flag)."""
-        with contextlib.suppress(queue.Empty):
-            while True:
-                self.events.get_nowait()
+        """Drop presses made while busy; gestures (repeat, where) are kept, STOP stops."""
+        kept = []
+        while (event := self._poll_event()) is not None:
+            if event in (Event.REPEAT, Event.WHERE):
+                kept.append(event)
+        for event in kept:
+            self.events.put(event)
 
     def _tick(self) -> None:
         now = time.monotonic()

@@ -34,6 +34,7 @@ from assistant.library import load_folder
 from assistant.mounts import MountWatcher
 from assistant.notify import Notifier
 from assistant.shelf import Shelf, StickShelf
+from assistant.tts import sentences
 
 BUTTON_PIN, LED_PIN = 17, 18
 
@@ -80,23 +81,32 @@ class ScriptedMicrophone:
 
 
 class ScriptedRecognizer:
+    """Hears `transcripts[n]` in the n-th utterance (the last one again after the end)."""
+
     def __init__(self, transcripts: list[str]) -> None:
         self.transcripts = transcripts
-        self.turn = 0
+        self.turn = -1
 
     def set_vocabulary(self, words) -> None:
         self.vocabulary = set(words)
 
     def start(self) -> None:
-        pass
+        self.turn += 1
 
     def feed(self, pcm: bytes) -> str:
         return ""
 
+    def peek(self) -> str:
+        return self.transcripts[min(self.turn, len(self.transcripts) - 1)]
+
     def finish(self) -> str:
-        text = self.transcripts[min(self.turn, len(self.transcripts) - 1)]
-        self.turn += 1
-        return text
+        return self.peek()
+
+
+def spoken(*texts: str) -> list[str]:
+    """What the voice renders when `texts` are said one after another: one render per
+    sentence (the daemon plays each sentence as soon as it is rendered)."""
+    return [piece for text in texts for piece in sentences(text)]
 
 
 class RecordingVoice:
@@ -191,7 +201,7 @@ def config(tmp_path: Path) -> Config:
     return config_from_dict(
         {
             "library": {"state_dir": str(tmp_path / "state")},
-            "audio": {"silence_seconds": 0.3, "start_timeout_seconds": 1.0},
+            "audio": {"silence_seconds": 0.3, "start_timeout_seconds": 1.0, "tones": False},
         }
     )
 
@@ -225,7 +235,9 @@ def make_daemon(
         recognizer=recognizer,
         synthesizer=voice,
         speaker=ScriptedSpeaker(microphone, blocks, during),
-        button=GpioButton(ButtonConfig(pin=BUTTON_PIN, bounce_time=0), events),
+        button=GpioButton(
+            ButtonConfig(pin=BUTTON_PIN, bounce_time=0, double_press_seconds=0), events
+        ),
         led=RecordingLed(LedConfig(pin=LED_PIN, pwm=True)),
     )
     notifier = Notifier({"NOTIFY_SOCKET": notify_socket.path, "WATCHDOG_USEC": "100000"})
@@ -334,7 +346,7 @@ def test_spoken_feedback_for_user_failures(config, engine, pins, notify_socket) 
         wait_for(lambda: daemon.turns == 2 and daemon.state.value == "idle")
         press(pins)  # nothing heard
         wait_for(lambda: daemon.turns == 3 and daemon.state.value == "idle")
-    assert voice.said == [NO_DOCUMENTS, "Loaded 3 documents from library.", NOTHING_HEARD]
+    assert voice.said == spoken(NO_DOCUMENTS, "Loaded 3 documents from library.", NOTHING_HEARD)
     assert daemon.last_turn.heard == "" and daemon.last_turn.answer == NOTHING_HEARD
 
 
@@ -363,7 +375,7 @@ def test_microphone_missing_at_start_then_unplugged(
     assert len(waiting) == 2
     ready = messages.index(next(m for m in messages if m.startswith("READY=1")))
     assert ready > messages.index(waiting[-1])
-    assert voice.said == [MIC_PROBLEM, MIC_PROBLEM, "nine in the morning"]
+    assert voice.said == spoken(MIC_PROBLEM, MIC_PROBLEM, "nine in the morning")
 
 
 def test_sigterm_stops_the_loop(config, engine, pins, notify_socket) -> None:
@@ -543,7 +555,7 @@ def test_replace_mode_says_the_other_documents_went(engine, pins, notify_socket,
     load_folder(LIBRARY_DOCS, config.state_dir, name="old")
     stick = Path(shutil.copytree(LIBRARY_DOCS, tmp_path / "KINGSTON"))
     said = said_after_loading(stick, config, engine, pins, notify_socket)
-    assert said == ["Loaded 3 documents from KINGSTON. The other documents were removed."]
+    assert said == spoken("Loaded 3 documents from KINGSTON. The other documents were removed.")
     assert [c.name for c in Shelf(config).collections()] == ["KINGSTON"]
 
 
@@ -555,7 +567,7 @@ def test_a_failed_stick_load_is_said_and_keeps_the_documents(
     (junk / "a.exe").write_bytes(b"MZ")
     load_folder(LIBRARY_DOCS, config.state_dir)
     said = said_after_loading(junk, config, engine, pins, notify_socket)
-    assert said == ["Loading the documents from junk failed. The loaded documents are kept."]
+    assert said == spoken("Loading the documents from junk failed. The loaded documents are kept.")
     assert [c.name for c in Shelf(config).collections()] == ["library"]
 
 
