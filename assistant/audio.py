@@ -277,8 +277,10 @@ class Speaker:
         block = max(1, int(rate * self.BLOCK_SECONDS)) * 2 * channels
         try:
             index = resolve_device(self.device, "output")
+            # high latency: larger device buffers, so a busy CPU does not starve playback into
+            # underruns (gaps in the answer); abort() still stops it at once on a press
             with sd.RawOutputStream(
-                samplerate=rate, channels=channels, dtype="int16", device=index
+                samplerate=rate, channels=channels, dtype="int16", device=index, latency="high"
             ) as stream:
                 for pos in range(0, len(data), block):
                     if interrupted():
