@@ -9,12 +9,12 @@ WATCHDOG=1 (so the watchdog proves the *loop* is alive) and watches for new USB 
 - idle: a press starts listening (or says that no documents are loaded).
 - listening: the microphone is open only here; the question ends on silence, the maximum
   duration, a second press, or (hold-to-talk) the release; partial transcripts are logged.
-- thinking: BM25 + the QA engine; SIGTERM is honoured between passages.
+- thinking: BM25 + the QA engine; the watchdog is fed and SIGTERM honoured between model windows.
 - speaking: the text is rendered to a WAV and played in 50 ms blocks; a press stops it and
   listens again.
 
 Every failure a user can cause is spoken: nothing heard, no documents, no answer, a microphone
-that is gone. SIGTERM/SIGINT stop the loop within one tick (plus at most one passage read).
+that is gone. SIGTERM/SIGINT stop the loop within one tick (plus at most one model window).
 """
 
 from __future__ import annotations
@@ -276,7 +276,7 @@ class Daemon:
     def _thinking(self) -> State:
         assert self.answerer is not None  # listening is only entered with a library
         started = time.monotonic()
-        answer = self.answerer.answer(self._question, cancelled=self._stopping.is_set)
+        answer = self.answerer.answer(self._question, cancelled=self._thinking_cancelled)
         self._timings["answer_ms"] = round((time.monotonic() - started) * 1000)
         source = f"{answer.source.file}#{answer.source.passage}" if answer.source else "-"
         log.info(
@@ -284,6 +284,11 @@ class Daemon:
         )
         self._reply = answer.text
         return State.SPEAKING
+
+    def _thinking_cancelled(self) -> bool:
+        """Polled before each passage and model window: feeds the watchdog; True when stopping."""
+        self._tick()
+        return self._stopping.is_set()
 
     def _speaking(self) -> State:
         self._drain_events()

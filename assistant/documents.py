@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.passage_bounds import Size, cut_word
+
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
@@ -344,8 +346,10 @@ def split_passages(document: Document, min_words: int = 150, max_words: int = 25
     """Passages of whole paragraphs, each about `min_words`..`max_words` words.
 
     Paragraphs (blank-line separated) are added to the current passage until it has at least
-    `min_words`, never going over `max_words`; longer paragraphs are first cut into sentence
-    groups of at most `max_words`. The last passage of a file may be shorter.
+    `min_words`, never going over `max_words` or the token and character bounds of
+    `passage_bounds`; longer paragraphs are first cut into sentence groups within those bounds
+    (at word boundaries, or inside a word that alone breaks them, as a last resort). The last
+    passage of a file may be shorter.
     """
     pieces: list[str] = []
     for paragraph in re.split(r"\n\s*\n", document.text):
@@ -354,36 +358,37 @@ def split_passages(document: Document, min_words: int = 150, max_words: int = 25
             pieces.extend(_cut_long(paragraph, max_words))
     passages: list[str] = []
     current: list[str] = []
-    count = 0
+    size = Size()
     for piece in pieces:
-        n = len(piece.split())
-        if current and (count >= min_words or count + n > max_words):
+        piece_size = Size.of(piece)
+        if current and (size.words >= min_words or not (size + piece_size).fits(max_words)):
             passages.append("\n\n".join(current))
-            current, count = [], 0
+            current, size = [], Size()
         current.append(piece)
-        count += n
+        size += piece_size
     if current:
         passages.append("\n\n".join(current))
     return [Passage(document.name, i, text) for i, text in enumerate(passages, start=1)]
 
 
 def _cut_long(paragraph: str, max_words: int) -> list[str]:
-    if len(paragraph.split()) <= max_words:
+    if Size.of(paragraph).fits(max_words):
         return [paragraph]
     out: list[str] = []
     current: list[str] = []
+    size = Size()
     for sentence in _SENTENCE_END.split(paragraph):
-        words = sentence.split()
-        while len(words) > max_words:  # a "sentence" with no end: cut at word boundaries
-            if current:
-                out.append(" ".join(current))
-                current = []
-            out.append(" ".join(words[:max_words]))
-            words = words[max_words:]
-        if current and len(current) + len(words) > max_words:
+        words = [chunk for word in sentence.split() for chunk in cut_word(word)]
+        if current and not (size + Size.of(" ".join(words))).fits(max_words):
             out.append(" ".join(current))
-            current = []
-        current.extend(words)
+            current, size = [], Size()
+        for word in words:  # a sentence over the bounds is cut at word boundaries
+            word_size = Size.of(word)
+            if current and not (size + word_size).fits(max_words):
+                out.append(" ".join(current))
+                current, size = [], Size()
+            current.append(word)
+            size += word_size
     if current:
         out.append(" ".join(current))
     return out

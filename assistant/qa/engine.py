@@ -7,6 +7,7 @@ post-processing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,21 +54,33 @@ class QAEngine:
             info=info,
         )
 
-    def predict(self, question: str, context: str) -> Prediction:
+    def predict(
+        self, question: str, context: str, stop: Callable[[], bool] | None = None
+    ) -> Prediction:
+        """The best span over the windows of `context`.
+
+        `stop` is polled before each window; reading ends at its first True and the best span
+        of the windows read so far is returned (None when none was read).
+        """
         windows = self.tokenizer.windows(question, context)
         starts, ends = [], []
         for window in windows:
+            if stop is not None and stop():
+                break
             s, e = self.runner.run(window)
             starts.append(s)
             ends.append(e)
+        read = windows[: len(starts)]
         span = best_span(
-            context, windows, starts, ends, n_best=self.n_best, max_answer_len=self.max_answer_len
+            context, read, starts, ends, n_best=self.n_best, max_answer_len=self.max_answer_len
         )
-        return Prediction(span, len(windows))
+        return Prediction(span, len(read))
 
-    def answer(self, question: str, context: str) -> Span | None:
-        """The best answer span of `context`, or None when there is none."""
-        return self.predict(question, context).span
+    def answer(
+        self, question: str, context: str, stop: Callable[[], bool] | None = None
+    ) -> Span | None:
+        """The best answer span of `context`, or None when there is none (see `predict`)."""
+        return self.predict(question, context, stop).span
 
 
 def tokenizer_for_bundle(folder: Path, info: BundleInfo) -> QATokenizer:
