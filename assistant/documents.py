@@ -30,7 +30,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.archive_check import zip_problem
 from assistant.passage_bounds import Size, cut_word
+from assistant.refusals import printable
+from assistant.text_sniff import text_problem, utf16_encoding
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,7 @@ SYSTEM_NAMES = frozenset(
         "lost+found",
     }
 )
+ZIP_SUFFIXES = (".docx",)  # checked by `archive_check` before they are parsed
 MAX_CHARS_PER_FILE = 5_000_000  # decompressed text cap (a .docx or .pdf can be a zip bomb)
 
 
@@ -124,11 +128,11 @@ def scan_folder(folder: str | Path, limits: Limits | None = None) -> ScanResult:
     refusals: list[Refusal] = []
 
     def refuse(name: str, reason: str) -> None:
-        log.warning("refused %s: %s", name, reason)
+        log.debug("refused %s: %s", name, reason)  # the load summary groups them
         refusals.append(Refusal(name, reason))
 
     for path in _walk(root, refuse):
-        name = path.relative_to(root).as_posix()
+        name = printable(path.relative_to(root).as_posix())
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             refuse(name, f"unsupported file type {path.suffix or '(none)'}")
             continue
@@ -140,6 +144,12 @@ def scan_folder(folder: str | Path, limits: Limits | None = None) -> ScanResult:
         except DocumentError as err:
             refuse(name, str(err))
             continue
+        except Exception as err:  # a parser's bug on a hostile file ends that file, not the load
+            if isinstance(err, SourceGone) or getattr(err, "errno", None) in _MEDIUM_ERRORS:
+                raise
+            log.debug("reading %s failed", name, exc_info=True)
+            refuse(name, f"cannot read this file ({type(err).__name__})")
+            continue
         documents.append(Document(name, text))
         log.info("read %s (%d characters)", name, len(text))
     return ScanResult(documents, refusals)
@@ -149,13 +159,16 @@ def _walk(root: Path, refuse: Callable[[str, str], None]) -> Iterator[Path]:
     """Candidate files under `root`, sorted, skipping hidden/system entries and folder links."""
 
     def fail(err: OSError) -> None:
-        raise SourceGone(err.errno, f"cannot list {err.filename}: {err.strerror}")
+        if err.errno in _MEDIUM_ERRORS or Path(err.filename) == root:
+            raise SourceGone(err.errno, f"cannot list {err.filename}: {err.strerror}")
+        rel = printable(Path(err.filename).relative_to(root).as_posix())
+        refuse(rel + "/", f"unreadable folder ({err.strerror})")
 
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=fail):
         here = Path(dirpath)
         kept = []
         for d in sorted(dirnames):
-            rel = (here / d).relative_to(root).as_posix()
+            rel = printable((here / d).relative_to(root).as_posix())
             if _is_hidden_or_system(d):
                 refuse(rel + "/", "hidden or system folder")
             elif (here / d).is_symlink():
@@ -164,7 +177,7 @@ def _walk(root: Path, refuse: Callable[[str, str], None]) -> Iterator[Path]:
                 kept.append(d)
         dirnames[:] = kept
         for f in sorted(filenames):
-            rel = (here / f).relative_to(root).as_posix()
+            rel = printable((here / f).relative_to(root).as_posix())
             if _is_hidden_or_system(f):
                 refuse(rel, "hidden or system file")
             else:
@@ -207,6 +220,8 @@ def read_document(path: Path, real_root: Path, max_bytes: int) -> str:
     if len(data) > max_bytes:
         raise DocumentError(f"too large (over the limit of {max_bytes} bytes)")
     suffix = path.suffix.lower()
+    if suffix in ZIP_SUFFIXES and (problem := zip_problem(data)):
+        raise DocumentError(problem)
     if suffix == ".pdf":
         text = _pdf_text(data)
     elif suffix == ".docx":
@@ -218,17 +233,21 @@ def read_document(path: Path, real_root: Path, max_bytes: int) -> str:
     text = normalize_text(text)[:MAX_CHARS_PER_FILE]
     if not text.strip():
         raise DocumentError("no text found")
+    if problem := text_problem(text):
+        raise DocumentError(problem)
     return text
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM, or UTF-16 with BOM), else cp1252/latin-1; binary is refused.
+    """UTF-8 (with or without BOM), UTF-16 (with a BOM, or recognized without), else
+    cp1252/latin-1; binary is refused.
 
-    Data with NUL bytes (and no UTF-16 BOM) or with many control characters is binary.
+    Data with NUL bytes (and not UTF-16) or with many control characters is binary.
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else utf16_encoding(data)
+    if encoding is not None:
         try:
-            return data.decode("utf-16")
+            return data[: len(data) // 2 * 2].decode(encoding)
         except UnicodeDecodeError:
             raise DocumentError("undecodable text (bad UTF-16)") from None
     if b"\x00" in data:
@@ -240,8 +259,7 @@ def decode_text(data: bytes) -> str:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
             text = data.decode("latin-1")
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if controls > max(8, len(text) // 100):
+    if text_problem(text) == "binary file":
         raise DocumentError("binary file")
     return text
 

@@ -34,6 +34,8 @@ import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 
 from assistant.documents import Document, Limits, Passage, Refusal, scan_folder, split_passages
+from assistant.refusals import summary_lines
+from assistant.state_access import NOT_YOURS, foreign_owner
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,8 @@ class Library:
                 passages = [Passage(**json.loads(line)) for line in f if line.strip()]
         except FileNotFoundError:
             raise LibraryError(f"{folder}: no document library there") from None
+        except PermissionError:
+            raise LibraryError(f"{folder}: {NOT_YOURS}") from None
         except (OSError, ValueError, TypeError) as err:
             raise LibraryError(f"{folder}: damaged library ({err})") from None
         return cls(passages, manifest)
@@ -148,7 +152,7 @@ class LoadSummary:
             f"loaded {len(self.documents)} document(s), {self.passages} passage(s) "
             f"from {self.source} in {self.seconds:.1f} s"
         ]
-        out += [f"  refused {r.name}: {r.reason}" for r in self.refusals]
+        out += [f"  {line}" for line in summary_lines(self.refusals)]
         return out
 
 
@@ -172,6 +176,11 @@ def load_folder(
         (state / LIBRARIES_DIR).mkdir(exist_ok=True)
     except OSError as err:
         raise LibraryError(f"{state}: cannot create the state folder ({err.strerror})") from None
+    if owner := foreign_owner(state):
+        raise LibraryError(
+            f"{state} belongs to the user {owner}: load as that user so the service can replace "
+            f"the library later: sudo -u {owner} qa-assistant load {source}"
+        )
     with _locked(state):
         try:
             scan = scan_folder(source, limits or Limits())
@@ -196,14 +205,17 @@ def load_folder(
             new_dir = Path(
                 tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=state / LIBRARIES_DIR)
             )
+            new_dir.chmod(0o755)  # mkdtemp's 0700 would hide it from the service's user
         except OSError as err:
             raise LibraryError(f"{state}: cannot write the library ({err})") from None
         try:
             _write_library(new_dir, scan.documents, passages, summary)
             _swap(state, new_dir)
-        except OSError as err:
+        except BaseException as err:
             shutil.rmtree(new_dir, ignore_errors=True)
-            raise LibraryError(f"{state}: cannot write the library ({err})") from None
+            if isinstance(err, OSError):
+                raise LibraryError(f"{state}: cannot write the library ({err})") from None
+            raise
         _remove_old(state)
     for line in summary.lines():
         log.info("%s", line)
@@ -216,7 +228,11 @@ def has_library(state_dir: str | Path) -> bool:
 
 @contextlib.contextmanager
 def _locked(state: Path) -> Iterator[None]:
-    with (state / ".lock").open("a") as lock:
+    try:
+        lock_file = (state / ".lock").open("a")
+    except PermissionError:
+        raise LibraryError(f"{state}: {NOT_YOURS}") from None
+    with lock_file as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
