@@ -59,22 +59,34 @@ KNOWN_QUESTION = KnownQuestion(
 
 
 def run_checks(config: Config, known: KnownQuestion = KNOWN_QUESTION) -> list[CheckResult]:
-    """Every check for `config`, in the order of the module docstring."""
-    bundle = check_bundle(config.answer.model)
+    """Every check for `config`, in the order of the module docstring; none raises."""
+    bundle = _guarded("bundle", check_bundle, config.answer.model)
     results = [bundle]
     if bundle.ok:
-        results.append(check_model(config.answer.model, config.answer.threads, known))
+        results.append(
+            _guarded("model", check_model, config.answer.model, config.answer.threads, known)
+        )
     else:
         results.append(CheckResult("model", False, "not tried: the bundle check failed"))
     results += [
-        check_asr(config.asr),
-        check_audio("microphone", config.audio.input_device),
-        check_audio("speaker", config.audio.output_device),
-        check_button(config.button),
+        _guarded("speech model", check_asr, config.asr),
+        _guarded("microphone", check_audio, "microphone", config.audio.input_device),
+        _guarded("speaker", check_audio, "speaker", config.audio.output_device),
+        _guarded("button", check_button, config.button),
     ]
     if config.led.pin:
-        results.append(check_led(config.led))
+        results.append(_guarded("led", check_led, config.led))
     return results
+
+
+def _guarded(name: str, check: Callable[..., CheckResult], *args: Any) -> CheckResult:
+    """`check(*args)`, with anything it raises reported as that check's failure."""
+    try:
+        return check(*args)
+    except Exception as err:  # a check must report, never end the others
+        return CheckResult(
+            name, False, f"the check failed unexpectedly ({type(err).__name__}: {err})"
+        )
 
 
 def check_bundle(folder: str) -> CheckResult:
@@ -124,13 +136,19 @@ def check_model(folder: str, threads: int, known: KnownQuestion) -> CheckResult:
 
 def check_asr(asr: AsrConfig) -> CheckResult:
     """Load the configured recognizer exactly as the daemon does (`asr.make_recognizer`)."""
-    from assistant.asr import AsrError, make_recognizer
+    from assistant.asr import AsrError, PocketSphinxRecognizer, make_recognizer
 
     started = time.monotonic()
     try:
-        make_recognizer(asr)
+        recognizer = make_recognizer(asr)
     except AsrError as err:
         return CheckResult("speech model", False, str(err))
+    if isinstance(recognizer, PocketSphinxRecognizer) and recognizer.fallback_reason:
+        return CheckResult(
+            "speech model",
+            False,
+            f"{recognizer.fallback_reason} (meanwhile the service uses PocketSphinx)",
+        )
     what = (
         "pocketsphinx's built-in US English model"
         if asr.engine == "pocketsphinx"

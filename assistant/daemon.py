@@ -33,7 +33,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answering import Answerer, Reader
-from assistant.asr import Recognizer, make_recognizer
+from assistant.asr import (
+    VOSK_FALLBACK_SPOKEN,
+    PocketSphinxRecognizer,
+    Recognizer,
+    make_recognizer,
+)
 from assistant.audio import (
     FRAME_BYTES,
     AudioError,
@@ -121,6 +126,10 @@ class Daemon:
         self._open_library()
 
     # --- lifecycle ----------------------------------------------------------------------------
+
+    def say_when_idle(self, text: str) -> None:
+        """Speak `text` the next time the loop is idle (before waiting for the button)."""
+        self._pending.append(text)
 
     def stop(self) -> None:
         """Ask the loop to end (thread- and signal-safe)."""
@@ -459,4 +468,7 @@ def build_daemon(
         led=StatusLed(config.led) if config.led.pin else None,
         mounts=MountWatcher(config.usb.watch) if config.usb.auto_load and not once else None,
     )
-    return Daemon(config, parts, events, once=once)
+    daemon = Daemon(config, parts, events, once=once)
+    if isinstance(recognizer, PocketSphinxRecognizer) and recognizer.fallback_reason and not once:
+        daemon.say_when_idle(VOSK_FALLBACK_SPOKEN)
+    return daemon

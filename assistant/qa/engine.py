@@ -11,7 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.qa.bundle import MODEL_FILE, VOCAB_FILE, BundleInfo, load_bundle
+from assistant.qa.bundle import (
+    BUNDLE_JSON,
+    MODEL_FILE,
+    VOCAB_FILE,
+    BundleError,
+    BundleInfo,
+    load_bundle,
+)
 from assistant.qa.decoding import Span, best_span
 from assistant.qa.features import QATokenizer
 from assistant.qa.runner import Runner, TFLiteRunner
@@ -45,14 +52,42 @@ class QAEngine:
 
     @classmethod
     def from_bundle(cls, folder: str | Path, *, threads: int = 2, verify: bool = True) -> QAEngine:
-        """Load a bundle made by qa-convert; raises `BundleError` naming a bad file."""
+        """Load a bundle made by qa-convert and run one full-length window through it.
+
+        Raises `BundleError` naming the bad file or bundle.json field: a vocabulary without
+        the special tokens, a signature or tensor name the model lacks, a max_seq_len the
+        model cannot run.
+        """
         folder = Path(folder)
         info = load_bundle(folder, verify=verify)
-        return cls(
-            tokenizer_for_bundle(folder, info),
-            runner_for_bundle(folder, info, threads),
-            info=info,
-        )
+        try:
+            tokenizer = tokenizer_for_bundle(folder, info)
+        except ValueError as err:
+            raise BundleError(str(err)) from None
+        try:
+            runner = runner_for_bundle(folder, info, threads)
+        except RuntimeError as err:
+            raise BundleError(str(err)) from None
+        engine = cls(tokenizer, runner, info=info)
+        engine._probe(folder / BUNDLE_JSON)
+        return engine
+
+    def _probe(self, description: Path) -> None:
+        """Run a window of max_seq_len tokens; raises `BundleError` when the model cannot."""
+        length = self.tokenizer.max_seq_len
+        window = self.tokenizer.windows("probe", "probe " * length)[0]
+        try:
+            starts, ends = self.runner.run(window)
+        except (RuntimeError, ValueError) as err:
+            raise BundleError(
+                f"{description}: max_seq_len: the model cannot run a window of {len(window)} "
+                f"tokens ({err})"
+            ) from None
+        if min(len(starts), len(ends)) < len(window):
+            raise BundleError(
+                f"{description}: outputs: the model returns {min(len(starts), len(ends))} "
+                f"logits for a window of {len(window)} tokens"
+            )
 
     def predict(
         self, question: str, context: str, stop: Callable[[], bool] | None = None
