@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -97,7 +98,7 @@ class Library:
     def open(cls, folder: str | Path) -> Library:
         """The library stored in `folder` (a libraries/<id> folder or a state folder)."""
         folder = Path(folder)
-        if (folder / CURRENT_LINK).exists():
+        if os.path.lexists(folder / CURRENT_LINK):  # not followed: it may be unreadable
             folder = folder / CURRENT_LINK
         try:
             manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -223,7 +224,14 @@ def load_folder(
 
 
 def has_library(state_dir: str | Path) -> bool:
-    return (Path(state_dir) / CURRENT_LINK / MANIFEST).is_file()
+    """Whether `state_dir` holds a library (True also when it is there but unreadable, so that
+    `Library.open` says why)."""
+    try:
+        return stat.S_ISREG((Path(state_dir) / CURRENT_LINK / MANIFEST).stat().st_mode)
+    except PermissionError:
+        return True
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager

@@ -62,8 +62,9 @@ class QAEngine:
         info = load_bundle(folder, verify=verify)
         try:
             tokenizer = tokenizer_for_bundle(folder, info)
-        except ValueError as err:
-            raise BundleError(str(err)) from None
+        except ValueError as err:  # names the vocabulary file, or the lengths of bundle.json
+            where = "" if str(folder) in str(err) else f"{folder / BUNDLE_JSON}: "
+            raise BundleError(f"{where}{err}") from None
         try:
             runner = runner_for_bundle(folder, info, threads)
         except RuntimeError as err:

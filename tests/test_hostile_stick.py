@@ -1,0 +1,333 @@
+"""A hostile USB stick: every case of the adversarial pass (issue 18) built for real.
+
+Each stick holds one hostile file beside a good one and is loaded by `load_folder` in a child
+process, over a state folder that already holds a library. For each case: the load ends within
+`TIME_BOUND` (a hang fails, speed is never asserted), the child's peak memory stays under
+`MEMORY_BOUND_MB`, the hostile file gets the right refusal reason (or is read, when it is text
+after all), and the good file is loaded. A stick of nothing but hostile files keeps the previous
+library. Then the mixed stick (all cases plus good documents) is loaded, alone and under a
+running daemon that keeps answering.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import docx
+import pypdf
+import pytest
+from pypdf.generic import DictionaryObject, NameObject, StreamObject
+from test_assistant_support import LIBRARY_DOCS
+
+from assistant.documents import Document, split_passages
+from assistant.library import Library, LibraryError, load_folder
+from assistant.passage_bounds import MAX_CHARS, MAX_TOKENS, Size
+
+REPO = Path(__file__).resolve().parents[1]
+TIME_BOUND = 60  # seconds per load: generous, only proves that nothing hangs
+MEMORY_BOUND_MB = 500
+GOOD = "The spare key is under the blue flower pot by the back door.\n"
+
+_CHILD_LOAD = """
+import json, resource, sys
+from assistant.library import LibraryError, load_folder
+try:
+    summary = load_folder(sys.argv[1], sys.argv[2])
+    out = {"documents": summary.documents, "lines": summary.lines(),
+           "refusals": {r.name: r.reason for r in summary.refusals}}
+except LibraryError as err:
+    out = {"error": str(err)}
+out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def without_file_permission_override() -> list[str]:
+    """A command prefix under which permission bits hold even for root (setpriv drops the
+    capabilities that let root read any file), or [] when we are not root."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: unreadable files cannot be made")
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}"]
+
+
+def load_in_child(stick: Path, state: Path, prefix: list[str] | None = None) -> dict:
+    """`load_folder(stick, state)` in a fresh Python: its summary (or error) and peak memory."""
+    done = subprocess.run(
+        [*(prefix or []), sys.executable, "-c", _CHILD_LOAD, str(stick), str(state)],
+        capture_output=True,
+        text=True,
+        timeout=TIME_BOUND,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["max_rss_mb"] < MEMORY_BOUND_MB
+    return result
+
+
+# --- the hostile files --------------------------------------------------------------------------
+
+
+def zip_bomb_docx(path: Path) -> None:
+    """A real .docx whose document.xml unpacks from about 1 MB to 300 MB."""
+    buffer = io.BytesIO()
+    docx.Document().save(buffer)
+    with (
+        zipfile.ZipFile(buffer) as original,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bomb,
+    ):
+        for item in original.infolist():
+            if item.filename != "word/document.xml":
+                bomb.writestr(item, original.read(item))
+        with bomb.open("word/document.xml", "w", force_zip64=True) as xml:
+            xml.write(b'<?xml version="1.0"?><w:document xmlns:w="x"><w:body><w:p><w:r><w:t>')
+            block = b"A" * (1 << 20)
+            for _ in range(300):
+                xml.write(block)
+            xml.write(b"</w:t></w:r></w:p></w:body></w:document>")
+
+
+def malformed_docx(path: Path) -> None:
+    buffer = io.BytesIO()
+    docx.Document().save(buffer)
+    with zipfile.ZipFile(buffer) as original, zipfile.ZipFile(path, "w") as broken:
+        for item in original.infolist():
+            data = original.read(item)
+            if item.filename == "word/document.xml":
+                data = b'<?xml version="1.0"?><w:document xmlns:w="x"><w:body><w:p>'
+            broken.writestr(item, data)
+
+
+def pdf_with_filter(path: Path, filter_name: str) -> None:
+    """A PDF with text whose font's ToUnicode map uses `filter_name` (pypdf raises on it)."""
+    writer = pypdf.PdfWriter()
+    page = writer.add_blank_page(200, 200)
+    cmap = StreamObject()
+    cmap._data = b"not a cmap"
+    cmap[NameObject("/Filter")] = NameObject(filter_name)
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+            NameObject("/ToUnicode"): writer._add_object(cmap),
+        }
+    )
+    fonts = DictionaryObject({NameObject("/F1"): writer._add_object(font)})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): fonts})
+    content = StreamObject()
+    content._data = b"BT /F1 12 Tf 10 10 Td (The pump needs oil.) Tj ET"
+    page[NameObject("/Contents")] = writer._add_object(content)
+    with path.open("wb") as f:
+        writer.write(f)
+
+
+def random_bytes(path: Path, low: int) -> None:
+    rng = random.Random(18)
+    path.write_bytes(bytes(rng.randrange(low, 256) for _ in range(20_000)))
+
+
+def random_printable(path: Path) -> None:
+    rng = random.Random(18)
+    path.write_bytes(bytes(rng.randrange(33, 127) for _ in range(20_000)))
+
+
+# name -> (builder, the refusal reason it must get, or None when it must be read as text)
+CASES: dict[str, tuple[Callable[[Path], None], str | None]] = {
+    "bomb.docx": (zip_bomb_docx, "zip bomb? (unpacks to"),
+    "malformed.docx": (malformed_docx, "cannot read this file (XMLSyntaxError)"),
+    "jbig2.pdf": (lambda p: pdf_with_filter(p, "/JBIG2Decode"), "cannot read this file ("),
+    "filter.pdf": (
+        lambda p: pdf_with_filter(p, "/NoSuchDecode"),
+        "cannot read this file (NotImplementedError)",
+    ),
+    "random.txt": (lambda p: random_bytes(p, 1), "binary file"),
+    "latin1-noise.txt": (lambda p: random_bytes(p, 32), "binary file"),
+    "printable-noise.txt": (random_printable, "not text (no spaces between words"),
+    "commas.md": (lambda p: p.write_text("ab," * 350_000), "not text (no spaces between words"),
+    "numbers.txt": (lambda p: p.write_text(",".join(map(str, range(150_000)))), None),
+    "utf16.txt": (lambda p: p.write_bytes((GOOD * 50).encode("utf-16-le")), None),
+}
+
+
+def write_bytes_name(folder: Path, name: bytes, data: bytes) -> None:
+    """A file whose name is raw bytes (a stick formatted elsewhere: latin-1 names)."""
+    with open(os.path.join(os.fsencode(folder), name), "wb") as f:
+        f.write(data)
+
+
+def make_case(root: Path, name: str) -> None:
+    build, _ = CASES[name]
+    build(root / name)
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    """A state folder that already holds a library (the test documents)."""
+    state = tmp_path / "state"
+    load_folder(LIBRARY_DOCS, state)
+    return state
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_hostile_file_is_refused_or_read_and_the_good_one_loaded(
+    tmp_path: Path, state: Path, name: str
+) -> None:
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "good.txt").write_text(GOOD)
+    make_case(stick, name)
+    result = load_in_child(stick, state)
+    assert "good.txt" in result["documents"]
+    reason = CASES[name][1]
+    if reason is None:
+        assert name in result["documents"]
+    else:
+        assert result["refusals"][name].startswith(reason), result["refusals"]
+    assert Library.open(state).files == sorted(result["documents"])
+
+
+def test_a_stick_of_only_hostile_files_keeps_the_previous_library(
+    tmp_path: Path, state: Path
+) -> None:
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    for name, (_, reason) in CASES.items():
+        if reason is not None:
+            make_case(stick, name)
+    before = Library.open(state).passages
+    result = load_in_child(stick, state)
+    assert "no readable document" in result["error"]
+    assert Library.open(state).passages == before
+
+
+def test_names_that_are_not_utf8_or_forge_lines_are_escaped(tmp_path: Path, state: Path) -> None:
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "good.txt").write_text(GOOD)
+    write_bytes_name(stick, b"caf\xe9 menu.txt", GOOD.encode())
+    (stick / "notes\n  refused good.txt: forged.exe").write_text("x")
+    (stick / "bell\x07.txt").write_text(GOOD)
+    result = load_in_child(stick, state)
+    assert sorted(result["documents"]) == ["bell\\x07.txt", "caf\\xe9 menu.txt", "good.txt"]
+    assert result["lines"][1:] == [
+        "  refused notes\\n  refused good.txt: forged.exe: unsupported file type .exe"
+    ]
+    assert not list(state.joinpath("libraries").glob("*/.*"))  # no half-written library
+    manifest = json.loads((state / "library" / "manifest.json").read_text(encoding="utf-8"))
+    assert [f["name"] for f in manifest["files"]] == result["documents"]
+
+
+def test_five_thousand_small_files_make_a_short_summary(tmp_path: Path, state: Path) -> None:
+    stick = tmp_path / "stick"
+    (stick / "notes").mkdir(parents=True)
+    for n in range(4_000):
+        (stick / "notes" / f"{n:04d}.txt").write_text(f"Note {n} says the pump needs oil.\n")
+    for n in range(1_000):
+        (stick / "notes" / f"{n:04d}.jpg").write_bytes(b"\xff\xd8")
+    result = load_in_child(stick, state)
+    assert len(result["documents"]) == 500
+    assert result["lines"][1:] == [
+        "  refused 1000 files: unsupported file type .jpg "
+        "(notes/0000.jpg, notes/0001.jpg, notes/0002.jpg and 997 more)",
+        "  refused 3500 files: too many files "
+        "(notes/0500.txt, notes/0501.txt, notes/0502.txt and 3497 more)",
+    ]
+
+
+def test_an_unreadable_subfolder_is_refused_alone(tmp_path: Path) -> None:
+    prefix = without_file_permission_override()
+    stick = tmp_path / "stick"
+    (stick / "private").mkdir(parents=True)
+    (stick / "good.txt").write_text(GOOD)
+    (stick / "private" / "secret.txt").write_text(GOOD)
+    (stick / "private").chmod(0)
+    try:
+        result = load_in_child(stick, tmp_path / "state", prefix)
+    finally:
+        (stick / "private").chmod(0o755)
+    assert result["documents"] == ["good.txt"]
+    assert result["refusals"] == {"private/": "unreadable folder (Permission denied)"}
+
+
+def test_libraries_of_another_user_give_a_clear_refusal(tmp_path: Path, state: Path) -> None:
+    """What `sudo qa-assistant load` used to leave behind: the service's user cannot read it."""
+    prefix = without_file_permission_override()
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "good.txt").write_text(GOOD)
+    library = (state / "library").resolve()
+    os.chown(library, 65534, 65534)
+    library.chmod(0o700)
+    os.chown(state / ".lock", 65534, 65534)
+    (state / ".lock").chmod(0o600)
+    opened = subprocess.run(
+        [*prefix, sys.executable, "-m", "assistant.cli", "ask", "--library", str(state), "q"],
+        capture_output=True,
+        text=True,
+        timeout=TIME_BOUND,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=False,
+    )
+    assert opened.returncode == 2
+    assert "permission denied: the library belongs to another user" in opened.stderr
+    assert "Traceback" not in opened.stderr
+    result = load_in_child(stick, state, prefix)
+    assert "sudo -u qa-assistant" in result["error"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can load into another user's folder")
+def test_root_does_not_load_into_the_service_users_folder(tmp_path: Path, state: Path) -> None:
+    os.chown(state, 65534, 65534)
+    with pytest.raises(LibraryError, match=r"sudo -u nobody qa-assistant load"):
+        load_folder(LIBRARY_DOCS, state)
+
+
+def test_passages_are_bounded_in_tokens_and_characters() -> None:
+    texts = {
+        "commas": "ab," * 50_000,
+        "numbers": ",".join(map(str, range(20_000))),
+        "one long word": "x" * 20_000,
+        "long words": " ".join(["supercalifragilistic" * 10] * 300),
+        "prose": (GOOD * 200),
+    }
+    for name, text in texts.items():
+        passages = split_passages(Document(name, text))
+        assert passages, name
+        for passage in passages:
+            size = Size.of(passage.text)
+            assert size.tokens <= MAX_TOKENS and size.chars <= MAX_CHARS + 2, name
+        assert "".join("".join(p.text.split()) for p in passages) == "".join(text.split())
+
+
+def test_the_mixed_stick_loads_the_good_documents_within_bounds(
+    tmp_path: Path, state: Path
+) -> None:
+    stick = tmp_path / "stick"
+    shutil.copytree(LIBRARY_DOCS, stick)
+    for name in CASES:
+        make_case(stick, name)
+    write_bytes_name(stick, b"caf\xe9.txt", GOOD.encode())
+    (stick / "many").mkdir()
+    for n in range(2_000):
+        (stick / "many" / f"{n:04d}.txt").write_text(f"Note {n}.\n")
+    result = load_in_child(stick, state)
+    good = {"garden.md", "opening_hours.txt", "trains.html", "caf\\xe9.txt"}
+    good |= {name for name, (_, reason) in CASES.items() if reason is None}
+    assert good <= set(result["documents"])
+    refused = {name for name, (_, reason) in CASES.items() if reason is not None}
+    assert refused <= set(result["refusals"])
+    assert len(result["lines"]) < 15
