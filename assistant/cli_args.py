@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 from pathlib import Path
 
 
@@ -52,13 +51,19 @@ def wav_to_read(text: str) -> str:
 
 
 def wav_to_write(text: str) -> str:
-    """A file path whose folder exists and may be written, and that is not a folder."""
+    """A file path that can be written now: a folder that exists, and opening the file for
+    writing works (a file created by this check is removed again)."""
     path = Path(text)
-    folder = path.parent
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a folder")
-    if not folder.is_dir():
-        raise argparse.ArgumentTypeError(f"{text}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise argparse.ArgumentTypeError(f"{text}: no permission to write there")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: the folder {path.parent} does not exist")
+    existed = path.exists()
+    try:
+        with path.open("ab"):
+            pass
+    except OSError as err:
+        raise argparse.ArgumentTypeError(f"{text}: cannot write there ({err.strerror})") from None
+    if not existed:
+        path.unlink()
     return text

@@ -18,6 +18,7 @@ import random
 import shutil
 import subprocess
 import sys
+import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -25,16 +26,36 @@ from pathlib import Path
 import docx
 import pypdf
 import pytest
+import test_assistant_daemon as harness
 from pypdf.generic import DictionaryObject, NameObject, StreamObject
-from test_assistant_support import LIBRARY_DOCS
+from test_assistant_daemon import (
+    ScriptedMicrophone,
+    make_daemon,
+    press,
+    running,
+    speech,
+    wait_for,
+)
+from test_assistant_support import LIBRARY_DOCS, oracle_engine
 
-from assistant.documents import Document, split_passages
+import assistant.daemon as daemon_mod
+from assistant.answering import MAX_WINDOWS_PER_PASSAGE, Answerer
+from assistant.config import DEFAULT_MODEL
+from assistant.documents import Document, Passage, split_passages
 from assistant.library import Library, LibraryError, load_folder
 from assistant.passage_bounds import MAX_CHARS, MAX_TOKENS, Size
+from assistant.qa.engine import QAEngine
 
 REPO = Path(__file__).resolve().parents[1]
 TIME_BOUND = 60  # seconds per load: generous, only proves that nothing hangs
 MEMORY_BOUND_MB = 500
+# the daemon tests' fixtures, shared
+config, engine, pins, notify_socket = (
+    harness.config,
+    harness.engine,
+    harness.pins,
+    harness.notify_socket,
+)
 GOOD = "The spare key is under the blue flower pot by the back door.\n"
 
 _CHILD_LOAD = """
@@ -331,3 +352,128 @@ def test_the_mixed_stick_loads_the_good_documents_within_bounds(
     refused = {name for name, (_, reason) in CASES.items() if reason is not None}
     assert refused <= set(result["refusals"])
     assert len(result["lines"]) < 15
+
+
+# --- questions: bounded whatever the passages hold ---------------------------------------------
+
+
+class CountingRunner:
+    """The real model, counting the windows it runs."""
+
+    def __init__(self, runner) -> None:
+        self.runner = runner
+        self.windows = 0
+
+    def run(self, window):
+        self.windows += 1
+        return self.runner.run(window)
+
+
+@pytest.fixture(scope="module")
+def shipped_engine() -> QAEngine:
+    return QAEngine.from_bundle(DEFAULT_MODEL, threads=1)
+
+
+def pathological_library(count: int) -> Library:
+    """Passages of 100,000 characters without a space, as a library loaded before passages were
+    bounded can hold (a load now cuts them, see test_passages_are_bounded...)."""
+    text = "The pump " + "ab," * 33_000
+    return Library([Passage(f"p{n}.md", 1, text) for n in range(count)])
+
+
+def test_each_passage_is_read_for_a_bounded_number_of_windows(shipped_engine) -> None:
+    shipped_engine.runner = counting = CountingRunner(shipped_engine.runner)
+    try:
+        Answerer(pathological_library(2), shipped_engine, top_k=2).answer("Where is the pump?")
+    finally:
+        shipped_engine.runner = counting.runner
+    assert counting.windows == 2 * MAX_WINDOWS_PER_PASSAGE
+
+
+def test_a_pathological_passage_cannot_keep_a_question_over_its_budget(shipped_engine) -> None:
+    """20 passages x 8 windows would take over a second; a 0.2 s budget stops the reading, and
+    the `cancelled` poll (where the daemon feeds its watchdog) runs before every window."""
+    shipped_engine.runner = counting = CountingRunner(shipped_engine.runner)
+    polls = []
+    try:
+        answer = Answerer(
+            pathological_library(20), shipped_engine, top_k=20, budget_seconds=0.2
+        ).answer("Where is the pump?", cancelled=lambda: polls.append(1) is None and False)
+    finally:
+        shipped_engine.runner = counting.runner
+    assert 0 < counting.windows < 20 * MAX_WINDOWS_PER_PASSAGE
+    assert len(polls) >= counting.windows
+    assert answer.question == "Where is the pump?"
+
+
+# --- the daemon keeps answering ----------------------------------------------------------------
+
+
+class SlowModel:
+    """A model that takes 0.1 s per window (a Pi reading a long passage)."""
+
+    def __init__(self, runner) -> None:
+        self.runner = runner
+
+    def run(self, window):
+        threading.Event().wait(0.1)
+        return self.runner.run(window)
+
+
+def test_the_watchdog_is_fed_while_thinking(config, pins, notify_socket, tmp_path) -> None:
+    engine = oracle_engine(tmp_path, {"nine in the morning": "open"})
+    engine.runner = SlowModel(engine.runner)
+    mic = ScriptedMicrophone(speech())
+    daemon, voice = make_daemon(
+        config, engine, pins, notify_socket, microphone=mic, transcripts=["when does it open"]
+    )
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        press(pins)
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+    messages = notify_socket.messages()
+    thinking = next(i for i, m in enumerate(messages) if "STATUS=thinking" in m)
+    speaking = next(i for i, m in enumerate(messages) if "STATUS=speaking" in m)
+    assert "WATCHDOG=1" in messages[thinking:speaking]
+    assert voice.said == ["nine in the morning"]
+
+
+def test_the_daemon_answers_while_it_loads_the_mixed_stick(
+    config, engine, pins, notify_socket, tmp_path, monkeypatch
+) -> None:
+    from assistant.mounts import MountWatcher
+
+    monkeypatch.setattr(daemon_mod, "MOUNT_POLL_SECONDS", 0.02)
+    media = tmp_path / "media"
+    stick = media / "sda1"
+    shutil.copytree(LIBRARY_DOCS, stick)
+    for name in CASES:
+        make_case(stick, name)
+    table = tmp_path / "mountinfo"
+    base = "27 1 8:2 / / rw,relatime shared:1 - ext4 /dev/mmcblk0p2 rw\n"
+    table.write_text(base)
+    mic = ScriptedMicrophone(speech())
+    daemon, voice = make_daemon(
+        config, engine, pins, notify_socket, microphone=mic, transcripts=["when does it open"]
+    )
+    daemon.parts.mounts = MountWatcher([str(media)], mountinfo=table)
+    loaded = "Loaded 5 documents."
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        table.write_text(base + f"61 27 8:1 / {stick} ro,nosuid,nodev,noexec - vfat /dev/sda1 ro\n")
+        while loaded not in voice.said:
+            turns = daemon.turns
+            press(pins)
+            wait_for(lambda turns=turns: daemon.turns > turns and daemon.state.value == "idle")
+        press(pins)
+        wait_for(lambda: voice.said[-1] != loaded and daemon.state.value == "idle")
+    daemon.parts.mounts.close()
+    answers = [said for said in voice.said if said != loaded]
+    assert answers and set(answers) == {"nine in the morning"}
+    assert Library.open(config.state_dir).files == [
+        "garden.md",
+        "numbers.txt",
+        "opening_hours.txt",
+        "trains.html",
+        "utf16.txt",
+    ]
