@@ -8,14 +8,20 @@
 - symlinks whose target lies outside the folder (a link inside it is read; symlinked folders are
   not descended into, so a link loop cannot hang the scan);
 - unsupported types, files over the size limit, files beyond the file-count limit;
-- binary or undecodable text, encrypted or broken PDFs and .docx files, files with no text.
+- binary or undecodable text, garbage that only decodes as text (`text_sniff`), encrypted or
+  broken PDFs and .docx files, .docx zip bombs (`archive_check`, before parsing), files with
+  no text, and any file a parser fails on (its exception's name is the reason);
+- folders that cannot be listed (the folder alone; the load goes on).
 
 Nothing on the stick is executed: files are only opened for reading, sizes are checked before
 reading, and each read is capped at the limit (a file growing under us is cut, then refused).
+Names are made printable (`refusals.printable`: undecodable bytes and control characters
+escaped) before they reach the library, the summary or the log.
 
 `split_passages` turns a document into passages of about `min_words`..`max_words` words built
 from whole paragraphs (a paragraph longer than `max_words` is cut at sentence ends, or at word
-boundaries as a last resort); each passage knows its file and 1-based position.
+boundaries as a last resort); no passage breaks the token and character bounds of
+`passage_bounds`; each passage knows its file and 1-based position.
 """
 
 from __future__ import annotations
