@@ -120,3 +120,17 @@ def test_a_question_with_invalid_utf8_bytes_from_a_real_command_line(tmp_path: P
 def test_state_dir_must_be_an_absolute_path(state_dir: str) -> None:
     with pytest.raises(ConfigError, match=r"library\.state_dir: must be an absolute path"):
         config_from_dict({"library": {"state_dir": state_dir}})
+
+
+def test_one_default_vosk_model_path_everywhere() -> None:
+    import tomllib
+
+    from assistant.config import AsrConfig
+
+    root = Path(__file__).resolve().parents[1]
+    installed = tomllib.loads((root / "systemd/config.toml").read_text())["asr"]["vosk_model"]
+    assert AsrConfig().vosk_model == installed == "/opt/qa-assistant/models/vosk-model"
+    assert installed in (root / "systemd/install.sh").read_text().replace(
+        "$PREFIX", "/opt/qa-assistant"
+    )
+    assert installed in (root / "docs/deploy.md").read_text()

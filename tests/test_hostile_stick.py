@@ -144,7 +144,7 @@ def test_names_that_are_not_utf8_or_forge_lines_are_escaped(tmp_path: Path, stat
     assert result["lines"][1:] == [
         "  refused notes\\n  refused good.txt: forged.exe: unsupported file type .exe"
     ]
-    assert not list(state.joinpath("libraries").glob("*/.*"))  # no half-written library
+    assert len(list((state / "libraries").iterdir())) == 1  # no half-written library left
     manifest = json.loads((state / "library" / "manifest.json").read_text(encoding="utf-8"))
     assert [f["name"] for f in manifest["files"]] == result["documents"]
 
@@ -243,6 +243,8 @@ def test_the_mixed_stick_loads_the_good_documents_within_bounds(
     refused = {name for name, (_, reason) in CASES.items() if reason is not None}
     assert refused <= set(result["refusals"])
     assert len(result["lines"]) < 15
+    library = (state / "library").resolve()
+    assert library.stat().st_mode & 0o777 == 0o755  # readable by the service whoever loads
 
 
 # --- questions: bounded whatever the passages hold ---------------------------------------------
