@@ -8,7 +8,7 @@
 - symlinks whose target lies outside the folder (a link inside it is read; symlinked folders are
   not descended into, so a link loop cannot hang the scan);
 - unsupported types, files over the size limit, files beyond the file-count limit;
-- binary or undecodable text, garbage that only decodes as text (`text_sniff`), encrypted or
+- binary or undecodable text, .txt/.md/.html that only decodes as text (`text_sniff`), encrypted or
   broken PDFs and .docx files, .docx zip bombs (`archive_check`, before parsing), files with
   no text, and any file a parser fails on (its exception's name is the reason);
 - folders that cannot be listed (the folder alone; the load goes on).
@@ -239,7 +239,9 @@ def read_document(path: Path, real_root: Path, max_bytes: int) -> str:
     text = normalize_text(text)[:MAX_CHARS_PER_FILE]
     if not text.strip():
         raise DocumentError("no text found")
-    if problem := text_problem(text):
+    # only bytes decoded as text can be noise; a PDF's or .docx's parser knows it holds text
+    # (and PDF extraction can lose the spaces between words of a real document)
+    if suffix not in (".pdf", ".docx") and (problem := text_problem(text)):
         raise DocumentError(problem)
     return text
 

@@ -49,25 +49,29 @@ def malformed_docx(path: Path) -> None:
             broken.writestr(item, data)
 
 
-def pdf_with_filter(path: Path, filter_name: str) -> None:
-    """A PDF with text whose font's ToUnicode map uses `filter_name` (pypdf raises on it)."""
+def pdf_with_filter(
+    path: Path, filter_name: str | None, text: bytes = b"The pump needs oil."
+) -> None:
+    """A PDF showing `text` in a font whose ToUnicode map uses `filter_name` (pypdf raises on
+    an unsupported one; None: no map)."""
     writer = pypdf.PdfWriter()
     page = writer.add_blank_page(200, 200)
-    cmap = StreamObject()
-    cmap._data = b"not a cmap"
-    cmap[NameObject("/Filter")] = NameObject(filter_name)
     font = DictionaryObject(
         {
             NameObject("/Type"): NameObject("/Font"),
             NameObject("/Subtype"): NameObject("/Type1"),
             NameObject("/BaseFont"): NameObject("/Helvetica"),
-            NameObject("/ToUnicode"): writer._add_object(cmap),
         }
     )
+    if filter_name is not None:
+        cmap = StreamObject()
+        cmap._data = b"not a cmap"
+        cmap[NameObject("/Filter")] = NameObject(filter_name)
+        font[NameObject("/ToUnicode")] = writer._add_object(cmap)
     fonts = DictionaryObject({NameObject("/F1"): writer._add_object(font)})
     page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): fonts})
     content = StreamObject()
-    content._data = b"BT /F1 12 Tf 10 10 Td (The pump needs oil.) Tj ET"
+    content._data = b"BT /F1 12 Tf 10 10 Td (" + text + b") Tj ET"
     page[NameObject("/Contents")] = writer._add_object(content)
     with path.open("wb") as f:
         writer.write(f)
@@ -96,6 +100,8 @@ CASES: dict[str, tuple[Callable[[Path], None], str | None]] = {
     "latin1-noise.txt": (lambda p: random_bytes(p, 32), "binary file"),
     "printable-noise.txt": (random_printable, "not text (no spaces between words"),
     "commas.md": (lambda p: p.write_text("ab," * 350_000), "not text (no spaces between words"),
+    # a real PDF whose extracted text lost its spaces is still read
+    "nospaces.pdf": (lambda p: pdf_with_filter(p, None, b"Thepumpneedsoilbeforeitsfirstuse"), None),
     "numbers.txt": (lambda p: p.write_text(",".join(map(str, range(150_000)))), None),
     "utf16.txt": (lambda p: p.write_bytes((GOOD * 50).encode("utf-16-le")), None),
 }

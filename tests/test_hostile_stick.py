@@ -51,8 +51,11 @@ config, engine, pins, notify_socket = (
     harness.notify_socket,
 )
 
+# Peak memory is VmHWM, the high-water mark of this process's own memory since exec (ru_maxrss
+# would also count the parent's, which Linux carries over into a child across fork and exec).
 _CHILD_LOAD = """
-import json, resource, sys
+import json, re, sys
+from pathlib import Path
 from assistant.library import LibraryError, load_folder
 try:
     summary = load_folder(sys.argv[1], sys.argv[2])
@@ -60,7 +63,8 @@ try:
            "refusals": {r.name: r.reason for r in summary.refusals}}
 except LibraryError as err:
     out = {"error": str(err)}
-out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+status = Path("/proc/self/status").read_text()
+out["peak_mb"] = int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) / 1024
 print(json.dumps(out))
 """
 
@@ -88,7 +92,7 @@ def load_in_child(stick: Path, state: Path, prefix: list[str] | None = None) -> 
     )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.splitlines()[-1])
-    assert result["max_rss_mb"] < MEMORY_BOUND_MB
+    assert result["peak_mb"] < MEMORY_BOUND_MB
     return result
 
 
@@ -317,17 +321,18 @@ def test_the_watchdog_is_fed_while_thinking(config, pins, notify_socket, tmp_pat
     engine = oracle_engine(tmp_path, {"nine in the morning": "open"})
     engine.runner = SlowModel(engine.runner)
     mic = ScriptedMicrophone(speech())
+    question = "when does the library open, the garden grow and the train leave"
     daemon, voice = make_daemon(
-        config, engine, pins, notify_socket, microphone=mic, transcripts=["when does it open"]
+        config, engine, pins, notify_socket, microphone=mic, transcripts=[question]
     )
+    fed_in: list[str] = []  # the state at each WATCHDOG=1
+    watchdog = daemon.notifier.watchdog
+    daemon.notifier.watchdog = lambda: (fed_in.append(daemon.state.value), watchdog())[1]
     with running(daemon):
         wait_for(lambda: daemon.state.value == "idle")
         press(pins)
         wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
-    messages = notify_socket.messages()
-    thinking = next(i for i, m in enumerate(messages) if "STATUS=thinking" in m)
-    speaking = next(i for i, m in enumerate(messages) if "STATUS=speaking" in m)
-    assert "WATCHDOG=1" in messages[thinking:speaking]
+    assert "thinking" in fed_in
     assert voice.said == ["nine in the morning"]
 
 
@@ -350,7 +355,7 @@ def test_the_daemon_answers_while_it_loads_the_mixed_stick(
         config, engine, pins, notify_socket, microphone=mic, transcripts=["when does it open"]
     )
     daemon.parts.mounts = MountWatcher([str(media)], mountinfo=table)
-    loaded = "Loaded 5 documents."
+    loaded = "Loaded 6 documents."
     with running(daemon):
         wait_for(lambda: daemon.state.value == "idle")
         table.write_text(base + f"61 27 8:1 / {stick} ro,nosuid,nodev,noexec - vfat /dev/sda1 ro\n")
@@ -366,10 +371,5 @@ def test_the_daemon_answers_while_it_loads_the_mixed_stick(
     daemon.parts.mounts.close()
     answers = [said for said in voice.said if said != loaded]
     assert answers and set(answers) == {"nine in the morning"}
-    assert Library.open(config.state_dir).files == [
-        "garden.md",
-        "numbers.txt",
-        "opening_hours.txt",
-        "trains.html",
-        "utf16.txt",
-    ]
+    readable = {name for name, (_, reason) in CASES.items() if reason is None}
+    assert Library.open(config.state_dir).files == sorted(readable | set(os.listdir(LIBRARY_DOCS)))
