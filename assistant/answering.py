@@ -5,10 +5,16 @@ The reader is anything with `answer(question, context) -> Span | None`
 (`assistant.qa.engine.QAEngine`). Span scores (start + end logit) are comparable across
 passages, so the best span over the k passages wins; when it scores below `threshold`, or no
 passage matches the question at all, the answer is `NOT_FOUND`.
+
+The work per question is bounded whatever the documents hold: each passage is read for at most
+`MAX_WINDOWS_PER_PASSAGE` model windows (and `passage_bounds.MAX_CHARS` characters), and the
+whole question for at most `budget_seconds`; when the budget runs out the best span read so far
+is the answer.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -17,16 +23,23 @@ from pathlib import Path
 from typing import Protocol
 
 from assistant.library import Library
+from assistant.passage_bounds import MAX_CHARS
 from assistant.qa.decoding import Span
 from assistant.replies import sentence_around
 
 log = logging.getLogger(__name__)
 
 NOT_FOUND = "I couldn't find that in your documents."
+MAX_WINDOWS_PER_PASSAGE = 8  # a bounded passage needs 2 (at 256 tokens), at most about 16
+BUDGET_SECONDS = 10.0  # per question; the daemon's watchdog is fed meanwhile (WatchdogSec=30)
 
 
 class Reader(Protocol):
-    def answer(self, question: str, context: str) -> Span | None: ...
+    """Reads one passage; `stop` is polled before each model window (see `QAEngine.predict`)."""
+
+    def answer(
+        self, question: str, context: str, stop: Callable[[], bool] | None = None
+    ) -> Span | None: ...
 
 
 @dataclass(frozen=True)
@@ -65,23 +78,37 @@ class Answerer:
     """Answers questions from one library (all its collections) with one reader."""
 
     def __init__(
-        self, library: Library, reader: Reader, *, top_k: int = 3, threshold: float = 0.0
+        self,
+        library: Library,
+        reader: Reader,
+        *,
+        top_k: int = 3,
+        threshold: float = 0.0,
+        budget_seconds: float = BUDGET_SECONDS,
     ) -> None:
         self.library = library
         self.reader = reader
         self.top_k = top_k
         self.threshold = threshold
+        self.budget_seconds = budget_seconds
 
     def answer(self, question: str, cancelled: Callable[[], bool] = lambda: False) -> Answer:
-        """The best answer to `question`; `cancelled` is polled between passages (shutdown)."""
+        """The best answer to `question` within the budget.
+
+        `cancelled` (shutdown; the daemon also feeds its watchdog in it) is polled before each
+        passage and each model window.
+        """
         t0 = time.perf_counter()
+        deadline = time.monotonic() + self.budget_seconds
         hits = self.library.search(question, self.top_k)
         t1 = time.perf_counter()
         best: tuple[Span, Source, str] | None = None
         for hit in hits:
-            if cancelled():
+            if cancelled() or time.monotonic() > deadline:
                 break
-            span = self.reader.answer(question, hit.passage.text)
+            # passages of libraries loaded before the bounds existed can be longer
+            context = hit.passage.text[:MAX_CHARS]
+            span = self.reader.answer(question, context, _window_gate(cancelled, deadline))
             log.debug(
                 "%s#%d bm25=%.2f span=%r", hit.passage.file, hit.passage.position, hit.score, span
             )
@@ -93,6 +120,10 @@ class Answerer:
                 source = Source(hit.collection, hit.passage.file, hit.passage.position)
                 best = (span, source, hit.passage.text)
         t2 = time.perf_counter()
+        if time.monotonic() > deadline:
+            log.warning(
+                "question over its %.0f s budget: answered from what was read", self.budget_seconds
+            )
         timings = {
             "retrieve_ms": round((t1 - t0) * 1000, 1),
             "read_ms": round((t2 - t1) * 1000, 1),
@@ -111,6 +142,15 @@ class Answerer:
             timings,
             sentence_around(passage, span.start_char, span.end_char) if found else "",
         )
+
+
+def _window_gate(cancelled: Callable[[], bool], deadline: float) -> Callable[[], bool]:
+    """A reader's `stop` for one passage: True from window MAX_WINDOWS_PER_PASSAGE + 1 on, once
+    `cancelled()`, or past `deadline` (time.monotonic)."""
+    polls = itertools.count(1)
+    return lambda: (
+        next(polls) > MAX_WINDOWS_PER_PASSAGE or cancelled() or time.monotonic() > deadline
+    )
 
 
 def load_reader(model: str | Path, threads: int) -> Reader:

@@ -7,7 +7,10 @@
 Vosk is the default (a model folder from alphacephei.com in `asr.vosk_model`); with
 `asr.vocabulary_hints` its recognizer is limited to the loaded documents' words plus common
 question words (Vosk grammars only work with the small, dynamic-graph models). PocketSphinx uses
-the US English model that ships with its PyPI package.
+the US English model that ships with its PyPI package. When the Vosk model is missing or
+unusable (a first boot before it is copied over), `make_recognizer` falls back to PocketSphinx
+with a warning, and the recognizer's `fallback_reason` says why (the daemon speaks
+`VOSK_FALLBACK_SPOKEN`), so the assistant still answers.
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ QUESTION_WORDS = (
     "would should will the a an of in on at to for from by with about and or not many much "
     "long time there their it its this that these those i you we me my your our tell me please"
 ).split()
+
+
+VOSK_FALLBACK_SPOKEN = (
+    "The Vosk speech model is not installed, so I am using a simpler speech recognizer."
+)
 
 
 class AsrError(SetupError):
@@ -113,7 +121,9 @@ class PocketSphinxRecognizer:
     PocketSphinx's live cepstral-mean estimate makes block-by-block decoding of a short
     question clearly worse than one full-utterance pass, which takes a fraction of real time."""
 
-    def __init__(self) -> None:
+    def __init__(self, fallback_reason: str | None = None) -> None:
+        """`fallback_reason`: why this replaces the configured Vosk engine (None: configured)."""
+        self.fallback_reason = fallback_reason
         try:
             from pocketsphinx import Decoder
 
@@ -153,11 +163,17 @@ def _clean(text: str) -> str:
     return " ".join(words)
 
 
+def _vosk_or_pocketsphinx(config: AsrConfig) -> Recognizer:
+    """Vosk; PocketSphinx, with a warning, when the Vosk model cannot be used (first boot)."""
+    try:
+        return VoskRecognizer(config.vosk_model, hints=config.vocabulary_hints)
+    except AsrError as err:
+        log.warning("%s; using PocketSphinx until a Vosk model is installed", err)
+        return PocketSphinxRecognizer(fallback_reason=str(err))
+
+
 ENGINES: dict[str, Engine[AsrConfig, Recognizer]] = {
-    "vosk": Engine(
-        lambda c: VoskRecognizer(c.vosk_model, hints=c.vocabulary_hints),
-        lambda c: f"Vosk model {c.vosk_model}",
-    ),
+    "vosk": Engine(_vosk_or_pocketsphinx, lambda c: f"Vosk model {c.vosk_model}"),
     "pocketsphinx": Engine(
         lambda c: PocketSphinxRecognizer(), lambda c: "pocketsphinx's built-in US English model"
     ),

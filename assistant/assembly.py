@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import queue
 
-from assistant.asr import Recognizer, make_recognizer
+from assistant.asr import (
+    VOSK_FALLBACK_SPOKEN,
+    PocketSphinxRecognizer,
+    Recognizer,
+    make_recognizer,
+)
 from assistant.audio import AudioInput, AudioOutput, Microphone, Speaker, WavInput, WavOutput
 from assistant.button import Event, GpioButton, KeyboardButton, StatusLed
 from assistant.config import Config
@@ -83,4 +88,7 @@ def build_daemon(
         button=button_part,
         led=build_led(config),
     )
-    return Daemon(config, parts, events, once=once)
+    daemon = Daemon(config, parts, events, once=once)
+    if isinstance(recognizer, PocketSphinxRecognizer) and recognizer.fallback_reason and not once:
+        daemon.say_when_idle(VOSK_FALLBACK_SPOKEN)
+    return daemon

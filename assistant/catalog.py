@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from assistant.errors import LibraryError
+from assistant.state_access import NOT_YOURS
 
 CATALOG = "shelf.json"
 LIBRARIES_DIR = "libraries"
@@ -52,6 +53,8 @@ def read_catalog(state: Path) -> list[Entry]:
         return [Entry(e["name"], e["folder"]) for e in raw["collections"]]
     except FileNotFoundError:
         return _legacy_entry(state)
+    except PermissionError:
+        raise LibraryError(f"{state}: {NOT_YOURS}") from None
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise LibraryError(f"{state / CATALOG}: damaged catalog ({err})") from None
 
@@ -71,7 +74,11 @@ def _legacy_entry(state: Path) -> list[Entry]:
 def new_folder(state: Path) -> Path:
     """A fresh, empty collection folder under libraries/ (not yet in the catalog)."""
     (state / LIBRARIES_DIR).mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=state / LIBRARIES_DIR))
+    folder = Path(
+        tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=state / LIBRARIES_DIR)
+    )
+    folder.chmod(0o755)  # mkdtemp's 0700 would hide it from the service's user
+    return folder
 
 
 def write_catalog(state: Path, entries: Sequence[Entry]) -> None:
@@ -101,6 +108,8 @@ def locked(state: Path) -> Iterator[None]:
     try:
         state.mkdir(parents=True, exist_ok=True)
         lock = (state / ".lock").open("a")
+    except PermissionError:
+        raise LibraryError(f"{state}: {NOT_YOURS}") from None
     except OSError as err:
         raise LibraryError(f"{state}: cannot create the state folder ({err.strerror})") from None
     with lock:

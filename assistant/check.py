@@ -64,23 +64,35 @@ KNOWN_QUESTION = KnownQuestion(
 
 
 def run_checks(config: Config, known: KnownQuestion = KNOWN_QUESTION) -> list[CheckResult]:
-    """Every check for `config`, in the order of the module docstring."""
-    bundle = check_bundle(config.answer.model)
+    """Every check for `config`, in the order of the module docstring; none raises."""
+    bundle = _guarded("bundle", check_bundle, config.answer.model)
     results = [bundle]
     if bundle.ok:
-        results.append(check_model(config.answer.model, config.answer.threads, known))
+        results.append(
+            _guarded("model", check_model, config.answer.model, config.answer.threads, known)
+        )
     else:
         results.append(CheckResult("model", False, "not tried: the bundle check failed"))
     results += [
-        check_asr(config),
-        check_voice(config),
-        check_microphone(config),
-        check_speaker(config),
-        check_button(config),
+        _guarded("speech model", check_asr, config),
+        _guarded("voice", check_voice, config),
+        _guarded("microphone", check_microphone, config),
+        _guarded("speaker", check_speaker, config),
+        _guarded("button", check_button, config),
     ]
     if config.led.pin:
-        results.append(check_led(config))
+        results.append(_guarded("led", check_led, config))
     return results
+
+
+def _guarded(name: str, check: Callable[..., CheckResult], *args: Any) -> CheckResult:
+    """`check(*args)`, with anything it raises reported as that check's failure."""
+    try:
+        return check(*args)
+    except Exception as err:  # a check must report, never end the others
+        return CheckResult(
+            name, False, f"the check failed unexpectedly ({type(err).__name__}: {err})"
+        )
 
 
 def check_bundle(folder: str) -> CheckResult:
@@ -130,14 +142,20 @@ def check_model(folder: str, threads: int, known: KnownQuestion) -> CheckResult:
 
 def check_asr(config: Config) -> CheckResult:
     """Load the configured recognizer exactly as the daemon does."""
-    from assistant.asr import ENGINES
+    from assistant.asr import ENGINES, PocketSphinxRecognizer
     from assistant.assembly import build_recognizer
 
     started = time.monotonic()
     try:
-        build_recognizer(config)
+        recognizer = build_recognizer(config)
     except SetupError as err:
         return CheckResult("speech model", False, str(err))
+    if isinstance(recognizer, PocketSphinxRecognizer) and recognizer.fallback_reason:
+        return CheckResult(
+            "speech model",
+            False,
+            f"{recognizer.fallback_reason} (meanwhile the service uses PocketSphinx)",
+        )
     what = ENGINES[config.asr.engine].label(config.asr)
     return CheckResult("speech model", True, f"{what} loads ({time.monotonic() - started:.1f} s)")
 

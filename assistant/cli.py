@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from assistant import journal
 from assistant.check import check_arguments, main_check
+from assistant.cli_args import finite_float, positive_int, utf8_text, wav_to_read, wav_to_write
 from assistant.config import Config, ConfigError, load_config
 from assistant.errors import LibraryError
 from assistant.shelf import Shelf
@@ -62,10 +63,14 @@ def _ask_arguments(p: argparse.ArgumentParser) -> None:
     where.add_argument("--library", metavar="DIR", help="a state folder or stored library")
     where.add_argument("--docs", metavar="PATH", help="answer from this folder, read now")
     p.add_argument("--model", metavar="BUNDLE", help="QA model bundle (default: answer.model)")
-    p.add_argument("-k", "--top-k", type=int, help="passages to read (default: answer.top_k)")
-    p.add_argument("--threshold", type=float, help="minimum score (default: answer.threshold)")
+    p.add_argument(
+        "-k", "--top-k", type=positive_int, help="passages to read (default: answer.top_k)"
+    )
+    p.add_argument(
+        "--threshold", type=finite_float, help="minimum score (default: answer.threshold)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("question")
+    p.add_argument("question", type=utf8_text)
 
 
 def _ask(args: argparse.Namespace) -> int:
@@ -160,8 +165,18 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
         default="gpio",
         help="keyboard: Enter is a button press (PC mode)",
     )
-    p.add_argument("--input", metavar="WAV", help="one turn: take the question from this file")
-    p.add_argument("--output", metavar="WAV", help="write the spoken answer here, don't play it")
+    p.add_argument(
+        "--input",
+        metavar="WAV",
+        type=wav_to_read,
+        help="one turn: take the question from this file",
+    )
+    p.add_argument(
+        "--output",
+        metavar="WAV",
+        type=wav_to_write,
+        help="write the spoken answer here, don't play it",
+    )
     p.add_argument("--model", metavar="BUNDLE", help="QA model bundle (default: answer.model)")
 
 
@@ -176,7 +191,10 @@ def _run(args: argparse.Namespace) -> int:
         input_wav=args.input,
         output_wav=args.output,
     )
-    return daemon.run()
+    status = daemon.run()
+    if args.input is not None and status == 0 and daemon.turns == 0:
+        raise UserError("the one turn did not complete (the log above says why)")
+    return status
 
 
 COMMANDS: list[Command] = [

@@ -80,7 +80,7 @@ class AudioConfig:
 @dataclass(frozen=True)
 class AsrConfig:
     engine: str = "vosk"
-    vosk_model: str = "/usr/share/qa-assistant/vosk-model"
+    vosk_model: str = "/opt/qa-assistant/models/vosk-model"  # where install.sh/deploy put it
     vocabulary_hints: bool = False
 
 
@@ -198,6 +198,10 @@ def config_from_dict(raw: dict[str, Any]) -> Config:
         section_cls = get_type_hints(Config)[name]
         built[name] = _section(name, section_cls, value)
     config = Config(**built)
+    if not Path(config.library.state_dir).is_absolute():
+        raise ConfigError(
+            f"library.state_dir: must be an absolute path, not {config.library.state_dir!r}"
+        )
     if config.library.passage_min_words > config.library.passage_max_words:
         raise ConfigError("library.passage_min_words: must not exceed passage_max_words")
     if config.tts.engine == "piper" and not config.tts.piper_voice:

@@ -15,8 +15,8 @@ and calls `_tick()` at least every 100 ms, which sends WATCHDOG=1 (so the watchd
   speaker has paused briefly, the audio so far is transcribed and answered in a worker
   (`Recognizer.peek`); when the pause turns out to be the end of the question, that answer is
   used, so recognition and reading overlap the end-of-speech wait instead of following it.
-- thinking: retrieval + the QA engine (unless the early answer stands); SIGTERM is honoured
-  between passages.
+- thinking: retrieval + the QA engine (unless the early answer stands); the watchdog is fed
+  and SIGTERM honoured between model windows.
 - speaking: the reply is rendered sentence by sentence while it plays (`tts.render_ahead`),
   then a "done" or "failed" tone ends the turn; a press stops it and listens again, a double
   press repeats it, a hold says where it came from. With `audio.follow_up_seconds` the loop
@@ -24,7 +24,7 @@ and calls `_tick()` at least every 100 ms, which sends WATCHDOG=1 (so the watchd
 
 Every failure a user can cause is spoken: nothing heard, no documents, no answer, a microphone
 that is gone. SIGTERM/SIGINT (and the end of keyboard input in PC mode) stop the loop within
-one tick (plus at most one passage read). Every turn is logged on one line: heard, answer,
+one tick (plus at most one model window). Every turn is logged on one line: heard, answer,
 source, stage timings.
 """
 
@@ -141,6 +141,11 @@ class Daemon:
         folder = Path(self._tmp.name)
         self._tones = write_tones(folder) if config.audio.tones else {}
         self._early = ThreadPoolExecutor(max_workers=1, thread_name_prefix="early-answer")
+        self._pending: list[str] = []  # said the next time the loop is idle
+
+    def say_when_idle(self, text: str) -> None:
+        """Speak `text` the next time the loop is idle (before waiting for the button)."""
+        self._pending.append(text)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -225,7 +230,8 @@ class Daemon:
 
     def _idle(self, turn: Turn) -> Step:
         while not self._stopping.is_set():
-            news = self.parts.shelf.between_turns()
+            news = [*self._pending, *self.parts.shelf.between_turns()]
+            self._pending.clear()
             if news:
                 return State.SPEAKING, Turn(answer=" ".join(news))
             event = self._next_event()
@@ -361,7 +367,7 @@ class Daemon:
         started = time.monotonic()
         answer = turn.prepared
         if answer is None or answer.question != turn.question:
-            answer = answerer.answer(turn.question, cancelled=self._stopping.is_set)
+            answer = answerer.answer(turn.question, cancelled=self._thinking_cancelled)
         source = answer.source
         where = f"{source.collection}:{source.file}#{source.passage}" if source else "-"
         log.info(
@@ -377,6 +383,11 @@ class Daemon:
             prepared=None,
         )
         return State.SPEAKING, turn.timed(answer_ms=round((time.monotonic() - started) * 1000))
+
+    def _thinking_cancelled(self) -> bool:
+        """Polled before each passage and model window: feeds the watchdog; True when stopping."""
+        self._tick()
+        return self._stopping.is_set()
 
     def _speaking(self, turn: Turn) -> Step:
         self._drain_events()

@@ -9,14 +9,20 @@ everything it would not read:
 - symlinks whose target lies outside the folder (a link inside it is read; symlinked folders are
   not descended into, so a link loop cannot hang the scan);
 - unsupported types, files over the size limit, files beyond the file-count limit;
-- binary or undecodable text, encrypted or broken PDFs and .docx files, files with no text.
+- binary or undecodable text, .txt/.md/.html that only decodes as text (`text_sniff`), encrypted or
+  broken PDFs and .docx files, .docx zip bombs (`archive_check`, before parsing), files with
+  no text, and any file a parser fails on (its exception's name is the reason);
+- folders that cannot be listed (the folder alone; the load goes on).
 
 Nothing on the stick is executed: files are only opened for reading, sizes are checked before
 reading, and each read is capped at the limit (a file growing under us is cut, then refused).
+Names are made printable (`refusals.printable`: undecodable bytes and control characters
+escaped) before they reach the library, the summary or the log.
 
 `split_passages` turns a document into passages of about `min_words`..`max_words` words built
 from whole paragraphs (a paragraph longer than `max_words` is cut at sentence ends, or at word
-boundaries as a last resort); each passage knows its file and 1-based position.
+boundaries as a last resort); no passage breaks the token and character bounds of
+`passage_bounds`; each passage knows its file and 1-based position.
 """
 
 from __future__ import annotations
@@ -31,6 +37,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.archive_check import zip_problem
+from assistant.passage_bounds import Size, cut_word
+from assistant.refusals import printable
+from assistant.text_sniff import text_problem, utf16_encoding
+
 log = logging.getLogger(__name__)
 
 SYSTEM_NAMES = frozenset(
@@ -44,6 +55,7 @@ SYSTEM_NAMES = frozenset(
         "lost+found",
     }
 )
+ZIP_SUFFIXES = (".docx",)  # checked by `archive_check` before they are parsed
 MAX_CHARS_PER_FILE = 5_000_000  # decompressed text cap (a .docx or .pdf can be a zip bomb)
 
 
@@ -122,11 +134,11 @@ def scan_folder(folder: str | Path, limits: Limits | None = None) -> ScanResult:
     refusals: list[Refusal] = []
 
     def refuse(name: str, reason: str) -> None:
-        log.warning("refused %s: %s", name, reason)
+        log.debug("refused %s: %s", name, reason)  # the load summary groups them
         refusals.append(Refusal(name, reason))
 
     for path in _walk(root, refuse):
-        name = path.relative_to(root).as_posix()
+        name = printable(path.relative_to(root).as_posix())
         if path.suffix.lower() not in READERS:
             refuse(name, f"unsupported file type {path.suffix or '(none)'}")
             continue
@@ -138,6 +150,12 @@ def scan_folder(folder: str | Path, limits: Limits | None = None) -> ScanResult:
         except DocumentError as err:
             refuse(name, str(err))
             continue
+        except Exception as err:  # a parser's bug on a hostile file ends that file, not the load
+            if isinstance(err, SourceGone) or getattr(err, "errno", None) in _MEDIUM_ERRORS:
+                raise
+            log.debug("reading %s failed", name, exc_info=True)
+            refuse(name, f"cannot read this file ({type(err).__name__})")
+            continue
         documents.append(Document(name, text))
         log.info("read %s (%d characters)", name, len(text))
     return ScanResult(documents, refusals)
@@ -147,13 +165,16 @@ def _walk(root: Path, refuse: Callable[[str, str], None]) -> Iterator[Path]:
     """Candidate files under `root`, sorted, skipping hidden/system entries and folder links."""
 
     def fail(err: OSError) -> None:
-        raise SourceGone(err.errno, f"cannot list {err.filename}: {err.strerror}")
+        if err.errno in _MEDIUM_ERRORS or Path(err.filename) == root:
+            raise SourceGone(err.errno, f"cannot list {err.filename}: {err.strerror}")
+        rel = printable(Path(err.filename).relative_to(root).as_posix())
+        refuse(rel + "/", f"unreadable folder ({err.strerror})")
 
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=fail):
         here = Path(dirpath)
         kept = []
         for d in sorted(dirnames):
-            rel = (here / d).relative_to(root).as_posix()
+            rel = printable((here / d).relative_to(root).as_posix())
             if _is_hidden_or_system(d):
                 refuse(rel + "/", "hidden or system folder")
             elif (here / d).is_symlink():
@@ -162,7 +183,7 @@ def _walk(root: Path, refuse: Callable[[str, str], None]) -> Iterator[Path]:
                 kept.append(d)
         dirnames[:] = kept
         for f in sorted(filenames):
-            rel = (here / f).relative_to(root).as_posix()
+            rel = printable((here / f).relative_to(root).as_posix())
             if _is_hidden_or_system(f):
                 refuse(rel, "hidden or system file")
             else:
@@ -204,20 +225,29 @@ def read_document(path: Path, real_root: Path, max_bytes: int) -> str:
         raise _os_error(err, "cannot read") from None
     if len(data) > max_bytes:
         raise DocumentError(f"too large (over the limit of {max_bytes} bytes)")
-    text = normalize_text(READERS[path.suffix.lower()](data))[:MAX_CHARS_PER_FILE]
+    suffix = path.suffix.lower()
+    if suffix in ZIP_SUFFIXES and (problem := zip_problem(data)):
+        raise DocumentError(problem)
+    text = normalize_text(READERS[suffix](data))[:MAX_CHARS_PER_FILE]
     if not text.strip():
         raise DocumentError("no text found")
+    # only bytes decoded as text can be noise; a PDF's or .docx's parser knows it holds text
+    # (and PDF extraction can lose the spaces between words of a real document)
+    if suffix not in (".pdf", ".docx") and (problem := text_problem(text)):
+        raise DocumentError(problem)
     return text
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM, or UTF-16 with BOM), else cp1252/latin-1; binary is refused.
+    """UTF-8 (with or without BOM), UTF-16 (with a BOM, or recognized without), else
+    cp1252/latin-1; binary is refused.
 
-    Data with NUL bytes (and no UTF-16 BOM) or with many control characters is binary.
+    Data with NUL bytes (and not UTF-16) or with many control characters is binary.
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else utf16_encoding(data)
+    if encoding is not None:
         try:
-            return data.decode("utf-16")
+            return data[: len(data) // 2 * 2].decode(encoding)
         except UnicodeDecodeError:
             raise DocumentError("undecodable text (bad UTF-16)") from None
     if b"\x00" in data:
@@ -229,8 +259,7 @@ def decode_text(data: bytes) -> str:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
             text = data.decode("latin-1")
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if controls > max(8, len(text) // 100):
+    if text_problem(text) == "binary file":
         raise DocumentError("binary file")
     return text
 
@@ -355,8 +384,10 @@ def split_passages(document: Document, min_words: int = 150, max_words: int = 25
     """Passages of whole paragraphs, each about `min_words`..`max_words` words.
 
     Paragraphs (blank-line separated) are added to the current passage until it has at least
-    `min_words`, never going over `max_words`; longer paragraphs are first cut into sentence
-    groups of at most `max_words`. The last passage of a file may be shorter.
+    `min_words`, never going over `max_words` or the token and character bounds of
+    `passage_bounds`; longer paragraphs are first cut into sentence groups within those bounds
+    (at word boundaries, or inside a word that alone breaks them, as a last resort). The last
+    passage of a file may be shorter.
     """
     pieces: list[str] = []
     for paragraph in re.split(r"\n\s*\n", document.text):
@@ -365,36 +396,37 @@ def split_passages(document: Document, min_words: int = 150, max_words: int = 25
             pieces.extend(_cut_long(paragraph, max_words))
     passages: list[str] = []
     current: list[str] = []
-    count = 0
+    size = Size()
     for piece in pieces:
-        n = len(piece.split())
-        if current and (count >= min_words or count + n > max_words):
+        piece_size = Size.of(piece)
+        if current and (size.words >= min_words or not (size + piece_size).fits(max_words)):
             passages.append("\n\n".join(current))
-            current, count = [], 0
+            current, size = [], Size()
         current.append(piece)
-        count += n
+        size += piece_size
     if current:
         passages.append("\n\n".join(current))
     return [Passage(document.name, i, text) for i, text in enumerate(passages, start=1)]
 
 
 def _cut_long(paragraph: str, max_words: int) -> list[str]:
-    if len(paragraph.split()) <= max_words:
+    if Size.of(paragraph).fits(max_words):
         return [paragraph]
     out: list[str] = []
     current: list[str] = []
+    size = Size()
     for sentence in _SENTENCE_END.split(paragraph):
-        words = sentence.split()
-        while len(words) > max_words:  # a "sentence" with no end: cut at word boundaries
-            if current:
-                out.append(" ".join(current))
-                current = []
-            out.append(" ".join(words[:max_words]))
-            words = words[max_words:]
-        if current and len(current) + len(words) > max_words:
+        words = [chunk for word in sentence.split() for chunk in cut_word(word)]
+        if current and not (size + Size.of(" ".join(words))).fits(max_words):
             out.append(" ".join(current))
-            current = []
-        current.extend(words)
+            current, size = [], Size()
+        for word in words:  # a sentence over the bounds is cut at word boundaries
+            word_size = Size.of(word)
+            if current and not (size + word_size).fits(max_words):
+                out.append(" ".join(current))
+                current, size = [], Size()
+            current.append(word)
+            size += word_size
     if current:
         out.append(" ".join(current))
     return out

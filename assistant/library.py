@@ -43,6 +43,8 @@ from assistant.documents import (
     supported_types,
 )
 from assistant.errors import LibraryError
+from assistant.refusals import summary_lines
+from assistant.state_access import NOT_YOURS, foreign_owner
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,8 @@ class Collection:
                 passages = [Passage(**json.loads(line)) for line in f if line.strip()]
         except FileNotFoundError:
             raise LibraryError(f"{folder}: no document library there") from None
+        except PermissionError:
+            raise LibraryError(f"{folder}: {NOT_YOURS}") from None
         except (OSError, ValueError, TypeError) as err:
             raise LibraryError(f"{folder}: damaged library ({err})") from None
         return cls(name or manifest.get("name") or folder.name, passages, manifest)
@@ -187,7 +191,7 @@ class LoadSummary:
             f"{verb} {len(self.documents)} document(s), {self.passages} passage(s) "
             f"from {self.source} as collection {self.name!r} in {self.seconds:.1f} s"
         ]
-        out += [f"  refused {r.name}: {r.reason}" for r in self.refusals]
+        out += [f"  {line}" for line in summary_lines(self.refusals)]
         return out
 
 
@@ -211,6 +215,11 @@ def load_folder(
     source = Path(source)
     state = Path(state_dir)
     name = name or source.resolve().name or str(source)
+    if owner := foreign_owner(state):
+        raise LibraryError(
+            f"{state} belongs to the user {owner}: load as that user so the service can replace "
+            f"the library later: sudo -u {owner} qa-assistant load {source}"
+        )
     with catalog.locked(state):
         try:
             scan = scan_folder(source, limits or Limits())
@@ -243,9 +252,11 @@ def load_folder(
             _write_collection(new_dir, scan.documents, passages, summary)
             folder = new_dir.relative_to(state).as_posix()
             catalog.write_catalog(state, [*kept, Entry(name, folder)])
-        except OSError as err:
+        except BaseException as err:
             shutil.rmtree(new_dir, ignore_errors=True)
-            raise LibraryError(f"{state}: cannot write the library ({err})") from None
+            if isinstance(err, OSError):
+                raise LibraryError(f"{state}: cannot write the library ({err})") from None
+            raise
     for line in summary.lines():
         log.info("%s", line)
     return summary
@@ -268,7 +279,12 @@ def forget(state_dir: str | Path, name: str) -> None:
 
 
 def has_library(state_dir: str | Path) -> bool:
-    return bool(catalog.read_catalog(Path(state_dir)))
+    """Whether `state_dir` holds a library (True also when it is there but unreadable or
+    damaged, so that opening it says why)."""
+    try:
+        return bool(catalog.read_catalog(Path(state_dir)))
+    except LibraryError:
+        return True
 
 
 def _write_collection(

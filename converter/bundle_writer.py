@@ -20,19 +20,25 @@ from converter.errors import ConvertError
 
 
 def check_output_free(out: Path, *, force: bool) -> None:
-    """Refuse an existing output (unless `force`) before any long work starts."""
+    """Refuse an existing output (unless `force`), or one whose missing parents cannot be
+    created under a non-folder, before any long work starts."""
     if out.exists() and not force:
         raise ConvertError(f"{out}: already exists (use --force to replace it)")
     if out.exists() and not out.is_dir():
         raise ConvertError(f"{out}: exists and is not a folder")
-    if not out.parent.is_dir():
-        raise ConvertError(f"{out.parent}: no such folder")
+    existing = next(p for p in out.parents if p.exists())
+    if not existing.is_dir():
+        raise ConvertError(f"{existing}: is not a folder, cannot create {out} in it")
 
 
 @contextlib.contextmanager
 def staged_bundle(out: Path, *, force: bool) -> Iterator[Path]:
     """Yield a staging folder; on success it becomes `out`, on any error it is deleted."""
     check_output_free(out, force=force)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConvertError(f"{out.parent}: cannot create the folder ({err.strerror})") from None
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     umask = os.umask(0)
     os.umask(umask)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 from assistant.qa.bundle import MODEL_FILE, VOCAB_FILE, BundleError, BundleInfo
@@ -15,6 +14,7 @@ from converter import __version__
 from converter.bundle_writer import check_output_free, staged_bundle, write_bundle_json
 from converter.errors import ConvertError
 from converter.export import QUANTIZATIONS, export_tflite, tensor_names
+from converter.progress import Stages
 from converter.source import Source, checkpoint_tokenizer, resolve_source
 
 EXIT_USER_ERROR = 2
@@ -28,7 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
         "a quantized TensorFlow Lite bundle for the Raspberry Pi, optionally validated on SQuAD.",
     )
     p.add_argument("source", help="checkpoint folder, or a hub id (needs internet)")
-    p.add_argument("--out", required=True, type=Path, help="bundle folder to create")
+    p.add_argument(
+        "--out", required=True, type=Path, help="bundle folder to create (and its parents)"
+    )
     p.add_argument("--quantize", choices=QUANTIZATIONS, default="dynamic")
     p.add_argument("--max-seq-len", type=int, default=384)
     p.add_argument("--doc-stride", type=int, default=128)
@@ -55,34 +57,35 @@ def main(argv: list[str] | None = None) -> int:
 def convert(args: argparse.Namespace) -> int:
     out: Path = args.out.expanduser().absolute()
     check_output_free(out, force=args.force)
-    _step("resolving", args.source)
-    source = resolve_source(args.source)
-    tokenizer = checkpoint_tokenizer(source, args.max_seq_len, args.doc_stride)
-    calibration = []
-    if args.quantize == "int8":
-        if args.calibration is None:
-            raise ConvertError("--quantize int8 needs --calibration SQUAD.json")
-        calibration = _calibration_windows(tokenizer, args.calibration, args.calibration_size)
-    examples = load_examples(args.validate, limit=args.limit) if args.validate else []
+    stages = Stages(5 if args.validate else 4)
+    with stages.stage("resolving", args.source):
+        source = resolve_source(args.source)
+        tokenizer = checkpoint_tokenizer(source, args.max_seq_len, args.doc_stride)
+        calibration = []
+        if args.quantize == "int8":
+            if args.calibration is None:
+                raise ConvertError("--quantize int8 needs --calibration SQUAD.json")
+            calibration = _calibration_windows(tokenizer, args.calibration, args.calibration_size)
+        examples = load_examples(args.validate, limit=args.limit) if args.validate else []
 
-    _step("converting", f"{source.architecture} ({source.weights}), {args.quantize}")
-    started = time.perf_counter()
-    tflite = export_tflite(
-        source,
-        quantization=args.quantize,
-        max_seq_len=args.max_seq_len,
-        calibration=calibration,
-    )
-    print(f"  {len(tflite) / 1e6:.1f} MB in {time.perf_counter() - started:.0f} s")
+    with stages.stage("converting", f"{source.architecture} ({source.weights}), {args.quantize}"):
+        tflite = export_tflite(
+            source,
+            quantization=args.quantize,
+            max_seq_len=args.max_seq_len,
+            calibration=calibration,
+        )
+    print(f"  {len(tflite) / 1e6:.1f} MB")
 
     with staged_bundle(out, force=args.force) as stage:
-        (stage / MODEL_FILE).write_bytes(tflite)
-        (stage / VOCAB_FILE).write_bytes(source.vocab.read_bytes())
-        inputs, outputs = tensor_names(source.architecture)
-        runner = TFLiteRunner(
-            stage / MODEL_FILE, inputs=inputs, outputs=outputs, threads=args.threads
-        )
-        ops = runner.op_names()
+        with stages.stage("checking", "the TFLite model's ops"):
+            (stage / MODEL_FILE).write_bytes(tflite)
+            (stage / VOCAB_FILE).write_bytes(source.vocab.read_bytes())
+            inputs, outputs = tensor_names(source.architecture)
+            runner = TFLiteRunner(
+                stage / MODEL_FILE, inputs=inputs, outputs=outputs, threads=args.threads
+            )
+            ops = runner.op_names()
         not_builtin = [op for op in ops if op.startswith("Flex") or op == "CUSTOM"]
         if not_builtin:
             raise ConvertError(
@@ -91,26 +94,30 @@ def convert(args: argparse.Namespace) -> int:
         print(f"  ops: {', '.join(ops)}")
         validation = None
         if examples:
-            validation = _validate(source, tokenizer, runner, examples, args)
-        info = write_bundle_json(
-            stage,
-            BundleInfo(
-                architecture=source.architecture,
-                max_seq_len=args.max_seq_len,
-                lowercase=source.lowercase,
-                signature="serving_default",
-                inputs=inputs,
-                outputs=outputs,
-                quantization=args.quantize,
-                source=args.source,
-                converter_version=__version__,
-                files={},
-                doc_stride=args.doc_stride,
-                max_query_len=tokenizer.max_query_len,
-                validation=validation,
-                extra={"ops": ops, "dynamic_length": runner.dynamic},
-            ),
-        )
+            with stages.stage(
+                "validating", f"against the source model on {len(examples)} questions"
+            ):
+                validation = _validate(source, tokenizer, runner, examples, args)
+        with stages.stage("writing", str(out)):
+            info = write_bundle_json(
+                stage,
+                BundleInfo(
+                    architecture=source.architecture,
+                    max_seq_len=args.max_seq_len,
+                    lowercase=source.lowercase,
+                    signature="serving_default",
+                    inputs=inputs,
+                    outputs=outputs,
+                    quantization=args.quantize,
+                    source=args.source,
+                    converter_version=__version__,
+                    files={},
+                    doc_stride=args.doc_stride,
+                    max_query_len=tokenizer.max_query_len,
+                    validation=validation,
+                    extra={"ops": ops, "dynamic_length": runner.dynamic},
+                ),
+            )
     _step("written", f"{out} ({', '.join(sorted(info.files))}, bundle.json)")
     if validation and not validation["passed"]:
         print(
@@ -135,7 +142,6 @@ def _validate(source: Source, tokenizer, runner: TFLiteRunner, examples, args) -
     from converter.torch_runner import TorchQARunner, load_torch_model
     from converter.validate import validate
 
-    _step("validating", f"against the source model on {len(examples)} questions")
     result = validate(
         tokenizer,
         TorchQARunner(load_torch_model(source)),

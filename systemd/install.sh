@@ -8,7 +8,8 @@
 # extra (pip, from SPEC: default this checkout; a wheel file or any pip requirement works),
 # /usr/local/bin/qa-assistant, the unit, the udev rule, the default /etc/qa-assistant/config.toml
 # (only where none exists: an edited config is kept), /opt/qa-assistant/models/ for the bundle
-# and the Vosk model; then enables the service (restarting it if it runs).
+# and the Vosk model; then enables and (re)starts the service. Without a Vosk model yet it
+# answers with PocketSphinx, and says so, until one is copied to /opt/qa-assistant/models/vosk-model.
 # Uninstall: all of that; the library (/var/lib/qa-assistant) only with --purge.
 #
 # DESTDIR=/some/root installs into that folder instead of / and touches nothing outside it
@@ -141,13 +142,17 @@ do_install() {
         udevadm control --reload
         systemctl daemon-reload
         systemctl enable "$UNIT"
-        systemctl try-restart "$UNIT"
+        systemctl restart "$UNIT"
     else
         systemctl "${root_opt[@]}" enable "$UNIT"
     fi
-    say "installed. Next: copy a Vosk model to $PREFIX/models/vosk-model (and another QA"
-    say "bundle to $PREFIX/models/bundle if you do not want the shipped one)"
-    say "(docs/deploy.md), then: sudo systemctl restart $NAME && journalctl -fu $NAME"
+    say "installed and started."
+    if [[ ! -d "$DESTDIR$PREFIX/models/vosk-model" ]]; then
+        say "no Vosk model yet: the service listens with PocketSphinx (less accurate) until"
+        say "vosk-model-small-en-us-0.15 is unzipped to $PREFIX/models/vosk-model (docs/deploy.md)"
+    fi
+    say "(another QA bundle goes to $PREFIX/models/bundle), then:"
+    say "sudo systemctl restart $NAME && journalctl -fu $NAME"
 }
 
 do_uninstall() {

@@ -153,11 +153,24 @@ def test_broken_vosk_model_folder(tmp_path: Path) -> None:
         VoskRecognizer(tmp_path)
 
 
-def test_run_with_a_missing_vosk_model_fails_before_ready(tmp_path, monkeypatch, capsys) -> None:
-    monkeypatch.setattr(answering, "load_reader", lambda model, threads: object())
+def test_run_without_a_vosk_model_answers_with_pocketsphinx(
+    tmp_path, question_wav, monkeypatch, capsys
+) -> None:
+    """A first boot: the default engine is Vosk but its model is not there yet."""
+    monkeypatch.setattr(
+        answering,
+        "load_reader",
+        lambda model, threads: oracle_engine(tmp_path, {"fifty five minutes": "harbour"}),
+    )
+    state = tmp_path / "state"
+    load_folder(LIBRARY_DOCS, state)
     config = tmp_path / "c.toml"
-    config.write_text(f'[asr]\nvosk_model = "{tmp_path / "nope"}"\n')
-    assert main(["run", "--config", str(config), "--model", "m", "--button", "keyboard"]) == 2
+    config.write_text(
+        f'[library]\nstate_dir = "{state}"\n[asr]\nvosk_model = "{tmp_path / "nope"}"\n'
+    )
+    answer = tmp_path / "answer.wav"
+    args = ["run", "--config", str(config), "--model", "m", "--input", str(question_wav)]
+    assert main([*args, "--output", str(answer)]) == 0
     err = capsys.readouterr().err
-    assert err.startswith("error: asr.vosk_model:")
-    assert "Traceback" not in err
+    assert "does not exist" in err and "using PocketSphinx until a Vosk model is installed" in err
+    assert "saying: fifty five minutes" in err

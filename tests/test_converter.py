@@ -163,3 +163,14 @@ def test_force_replaces_previous_bundle_atomically(tmp_path: Path) -> None:
         (stage / "new.txt").write_text("new")
     assert [p.name for p in out.iterdir()] == ["new.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["bundle"]
+
+
+def test_out_parents_are_created_and_each_stage_shows_progress(
+    tmp_path: Path, tiny_bert: Path, capsys
+) -> None:
+    out = tmp_path / "bundles" / "new" / "tiny"
+    assert qa_convert([str(tiny_bert), "--out", str(out), *TINY]) == 0
+    assert QAEngine.from_bundle(out).info.architecture == "bert"
+    err = capsys.readouterr().err
+    for n, stage in enumerate(("resolving", "converting", "checking", "writing"), start=1):
+        assert f"qa-convert [{n}/4] {stage}" in err

@@ -5,8 +5,9 @@
       vocab.txt         WordPiece vocabulary
       bundle.json       what is needed to run it (see `BundleInfo`) + sha256 of every file
 
-`load_bundle` refuses a bundle whose files are missing, do not match their sha256, or whose
-model is not a TFLite flatbuffer, with an error that names the file.
+`load_bundle` refuses a bundle whose bundle.json breaks its schema (`bundle_schema`: the error
+names the field), whose files are missing or do not match their sha256, or whose model is not a
+TFLite flatbuffer, with an error that names the file.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from assistant.qa.bundle_schema import SchemaError, check_bundle_fields
 
 BUNDLE_JSON = "bundle.json"
 MODEL_FILE = "model.tflite"
@@ -71,10 +74,11 @@ def read_bundle_info(folder: str | Path) -> BundleInfo:
     if not path.is_file():
         raise BundleError(f"{path}: missing (is {folder} a model bundle made by qa-convert?)")
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        info = BundleInfo(**raw)
-    except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as err:
+        info = BundleInfo(**check_bundle_fields(json.loads(path.read_text(encoding="utf-8"))))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
         raise BundleError(f"{path}: not a valid bundle description ({err})") from None
+    except SchemaError as err:
+        raise BundleError(f"{path}: {err}") from None
     if info.format_version != FORMAT_VERSION:
         raise BundleError(
             f"{path}: bundle format {info.format_version}, this program reads {FORMAT_VERSION}"

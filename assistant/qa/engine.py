@@ -7,10 +7,18 @@ post-processing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.qa.bundle import MODEL_FILE, VOCAB_FILE, BundleInfo, load_bundle
+from assistant.qa.bundle import (
+    BUNDLE_JSON,
+    MODEL_FILE,
+    VOCAB_FILE,
+    BundleError,
+    BundleInfo,
+    load_bundle,
+)
 from assistant.qa.decoding import Span, best_span
 from assistant.qa.features import QATokenizer
 from assistant.qa.runner import Runner, TFLiteRunner
@@ -44,30 +52,71 @@ class QAEngine:
 
     @classmethod
     def from_bundle(cls, folder: str | Path, *, threads: int = 2, verify: bool = True) -> QAEngine:
-        """Load a bundle made by qa-convert; raises `BundleError` naming a bad file."""
+        """Load a bundle made by qa-convert and run one full-length window through it.
+
+        Raises `BundleError` naming the bad file or bundle.json field: a vocabulary without
+        the special tokens, a signature or tensor name the model lacks, a max_seq_len the
+        model cannot run.
+        """
         folder = Path(folder)
         info = load_bundle(folder, verify=verify)
-        return cls(
-            tokenizer_for_bundle(folder, info),
-            runner_for_bundle(folder, info, threads),
-            info=info,
-        )
+        try:
+            tokenizer = tokenizer_for_bundle(folder, info)
+        except ValueError as err:  # names the vocabulary file, or the lengths of bundle.json
+            where = "" if str(folder) in str(err) else f"{folder / BUNDLE_JSON}: "
+            raise BundleError(f"{where}{err}") from None
+        try:
+            runner = runner_for_bundle(folder, info, threads)
+        except RuntimeError as err:
+            raise BundleError(str(err)) from None
+        engine = cls(tokenizer, runner, info=info)
+        engine._probe(folder / BUNDLE_JSON)
+        return engine
 
-    def predict(self, question: str, context: str) -> Prediction:
+    def _probe(self, description: Path) -> None:
+        """Run a window of max_seq_len tokens; raises `BundleError` when the model cannot."""
+        length = self.tokenizer.max_seq_len
+        window = self.tokenizer.windows("probe", "probe " * length)[0]
+        try:
+            starts, ends = self.runner.run(window)
+        except (RuntimeError, ValueError) as err:
+            raise BundleError(
+                f"{description}: max_seq_len: the model cannot run a window of {len(window)} "
+                f"tokens ({err})"
+            ) from None
+        if min(len(starts), len(ends)) < len(window):
+            raise BundleError(
+                f"{description}: outputs: the model returns {min(len(starts), len(ends))} "
+                f"logits for a window of {len(window)} tokens"
+            )
+
+    def predict(
+        self, question: str, context: str, stop: Callable[[], bool] | None = None
+    ) -> Prediction:
+        """The best span over the windows of `context`.
+
+        `stop` is polled before each window; reading ends at its first True and the best span
+        of the windows read so far is returned (None when none was read).
+        """
         windows = self.tokenizer.windows(question, context)
         starts, ends = [], []
         for window in windows:
+            if stop is not None and stop():
+                break
             s, e = self.runner.run(window)
             starts.append(s)
             ends.append(e)
+        read = windows[: len(starts)]
         span = best_span(
-            context, windows, starts, ends, n_best=self.n_best, max_answer_len=self.max_answer_len
+            context, read, starts, ends, n_best=self.n_best, max_answer_len=self.max_answer_len
         )
-        return Prediction(span, len(windows))
+        return Prediction(span, len(read))
 
-    def answer(self, question: str, context: str) -> Span | None:
-        """The best answer span of `context`, or None when there is none."""
-        return self.predict(question, context).span
+    def answer(
+        self, question: str, context: str, stop: Callable[[], bool] | None = None
+    ) -> Span | None:
+        """The best answer span of `context`, or None when there is none (see `predict`)."""
+        return self.predict(question, context, stop).span
 
 
 def tokenizer_for_bundle(folder: Path, info: BundleInfo) -> QATokenizer:

@@ -84,9 +84,14 @@ class QATokenizer:
             vocab_ids = WordPiece.read_file(str(vocab_path))
         except Exception as err:  # the Rust reader raises a bare Exception
             raise ValueError(f"{vocab_path}: cannot read the vocabulary ({err})") from None
-        self._tok = BertWordPieceTokenizer(
-            vocab_ids, lowercase=lowercase, strip_accents=lowercase, clean_text=True
-        )
+        try:
+            self._tok = BertWordPieceTokenizer(
+                vocab_ids, lowercase=lowercase, strip_accents=lowercase, clean_text=True
+            )
+        except TypeError as err:  # raised for a missing [SEP] or [CLS]
+            raise ValueError(
+                f"{vocab_path}: vocabulary has no usable special tokens ({err})"
+            ) from None
         vocab = self._tok.get_vocab()
         try:
             self.cls_id, self.sep_id = vocab["[CLS]"], vocab["[SEP]"]

@@ -60,16 +60,27 @@ class TFLiteRunner:
     ) -> None:
         try:
             self._interpreter = interpreter_class()(model_path=str(model_path), num_threads=threads)
-            runner = self._interpreter.get_signature_runner(signature)
+            signatures = self._interpreter.get_signature_list()
         except (ValueError, RuntimeError) as err:
             raise RuntimeError(f"{model_path}: cannot load the TFLite model ({err})") from None
+        if signature not in signatures:
+            raise RuntimeError(
+                f"{model_path}: signature: the model has no signature {signature!r} "
+                f"(it has: {', '.join(signatures) or 'none'})"
+            )
+        runner = self._interpreter.get_signature_runner(signature)
         in_details = runner.get_input_details()
         out_details = runner.get_output_details()
-        missing = [n for n in inputs.values() if n not in in_details] + [
-            n for n in outputs.values() if n not in out_details
-        ]
-        if missing:
-            raise RuntimeError(f"{model_path}: the model has no tensor named {missing[0]!r}")
+        for field, names, details in (
+            ("inputs", inputs, in_details),
+            ("outputs", outputs, out_details),
+        ):
+            missing = [n for n in names.values() if n not in details]
+            if missing:
+                raise RuntimeError(
+                    f"{model_path}: {field}: the model has no tensor named {missing[0]!r} "
+                    f"(it has: {', '.join(details)})"
+                )
         self._inputs = {role: in_details[name] for role, name in inputs.items()}
         self._outputs = {role: out_details[name]["index"] for role, name in outputs.items()}
         first = next(iter(self._inputs.values()))
