@@ -3,7 +3,7 @@
     <state_dir>/
       library -> libraries/<id>      symlink, swapped with one rename(2): the switch is atomic
       libraries/<id>/manifest.json   source, time, files, refusals, passage count
-      libraries/<id>/passages.jsonl  one {"file", "position", "text"} per line
+      libraries/<id>/passages.jsonl  one {"file", "position", "text", "title", "section"} per line
       libraries/<id>/text/NNNN.txt   the full text of each document (survives USB removal)
       .lock                          held (flock) by a load in progress
 
@@ -68,6 +68,11 @@ def tokenize(text: str) -> list[str]:
     return terms
 
 
+def index_text(passage: Passage) -> str:
+    """What retrieval matches a question against: the passage with its title and section."""
+    return f"{passage.title}\n{passage.section}\n{passage.text}"
+
+
 @dataclass(frozen=True)
 class Hit:
     passage: Passage
@@ -82,7 +87,7 @@ class Library:
         self.manifest = manifest or {}
         self._bm25 = bm25s.BM25()
         if self.passages:
-            self._bm25.index([tokenize(p.text) for p in self.passages], show_progress=False)
+            self._bm25.index([tokenize(index_text(p)) for p in self.passages], show_progress=False)
 
     @classmethod
     def from_documents(
