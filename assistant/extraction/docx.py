@@ -4,7 +4,8 @@
 - list paragraphs (a "List ..." style or Word numbering) are separate lines of one block;
 - a table row becomes one line "header: cell; header: cell", the first row giving the headers
   (a table of one row, or whose first row is empty, joins its cells with "; ");
-- other paragraphs are separated by a blank line.
+- other paragraphs are separated by a blank line; the lines of a paragraph with manual line
+  breaks (code, an address) stay apart.
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ def docx_text(data: bytes) -> str:
 
 def _paragraph(paragraph, blocks: list[str]) -> None:
     """Append `paragraph`; `blocks` holds lines, "" being a blank line (a block boundary)."""
-    text = " ".join(paragraph.text.split())
+    # a manual line break (code, an address) keeps its lines apart
+    lines = [" ".join(line.split()) for line in paragraph.text.split("\n")]
+    text = "\n".join(line for line in lines if line)
     if not text:
         return
     style = paragraph.style.name if paragraph.style is not None else ""
@@ -55,7 +58,7 @@ def _paragraph(paragraph, blocks: list[str]) -> None:
     if style == "Title" or match:
         level = 1 if match is None else int(match.group(1)) + 1
         _open_block(blocks)
-        blocks += [heading(level, text), ""]
+        blocks += [heading(level, " ".join(text.split())), ""]
     elif style.startswith("List") or numbered:
         blocks.append(body(text))  # list items follow each other on single lines
     else:

@@ -4,6 +4,7 @@
   become ``#``/``##`` lines; a YAML front matter block is dropped;
 - list items (``-``, ``*``, ``+``, ``1.``) become separate lines without their markers (a
   wrapped item's continuation lines are joined to it);
+- a pipe table's rows become lines "header: cell; header: cell";
 - fenced and indented code blocks are kept line by line, without the fences;
 - paragraphs are re-flowed (soft line breaks joined); inline markup is reduced to its text:
   links and images to their text, emphasis and code spans without their markers, HTML tags
@@ -18,7 +19,8 @@ from assistant.extraction import Extraction, body, heading
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
-_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _ITEM = re.compile(r"^\s{0,8}(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
 _RULE = re.compile(r"^ {0,3}(?:[-*_]\s*){3,}$")
 _QUOTE = re.compile(r"^ {0,3}>\s?")
@@ -50,6 +52,7 @@ def extract(text: str) -> Extraction:
     out: list[str] = []
     paragraph: list[str] = []
     fence: str | None = None
+    header: list[str] | None = None  # the open pipe table's column names
 
     def flush() -> None:
         if paragraph:
@@ -75,9 +78,19 @@ def extract(text: str) -> Extraction:
             fence = match.group(1)
             continue
         if not line.strip():
+            header = None
             block()
             continue
         following = lines[i + 1] if i + 1 < len(lines) else ""
+        if line.lstrip().startswith("|") and (header is not None or _TABLE_RULE.match(following)):
+            if header is None:
+                block()
+                header = _cells(line)
+                lines[i + 1] = "|"  # the rule line: a row without cells
+            elif any(_cells(line)):
+                pairs = [(h, c) for h, c in zip(header, _cells(line), strict=False) if c]
+                out.append(body("; ".join(f"{h}: {c}" if h else c for h, c in pairs)))
+            continue
         if _SETEXT.match(following) and not _ITEM.match(line) and not paragraph:
             block()
             out += [heading(1 if following.strip()[0] == "=" else 2, _inline(line)), ""]
@@ -102,6 +115,10 @@ def extract(text: str) -> Extraction:
         paragraph.append(_QUOTE.sub("", line).strip())
     flush()
     return Extraction("\n".join(out).strip())
+
+
+def _cells(row: str) -> list[str]:
+    return [_inline(cell) for cell in row.strip().strip("|").split("|")]
 
 
 def markdown_to_text(text: str) -> str:

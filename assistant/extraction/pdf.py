@@ -51,7 +51,7 @@ def extract(data: bytes) -> Extraction:
     pages = [[" ".join(line.split()) for line in page.split("\n")] for page in pages]
     pages = [[line for line in page if line] for page in pages]
 
-    title = meta_title
+    title = "" if meta_title.lower() == "untitled" else meta_title  # a PDF writer's default
     if not title and pages and pages[0] and len(pages[0][0]) <= MAX_HEADING_CHARS:
         title = pages[0].pop(0)
     _drop_furniture(pages, result.dropped)
