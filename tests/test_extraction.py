@@ -147,9 +147,9 @@ def test_html_structure_is_kept() -> None:
     assert lines[0] == "# System groups"
     assert "## Device groups" in lines
     assert "Groups give access to devices." in lines
-    assert "dialout: Full and direct access to serial ports." in lines
-    assert "dialout: Members can reconfigure the modem." in lines
-    assert "plugdev: Access to removable devices." in lines
+    assert "dialout — Full and direct access to serial ports." in lines
+    assert "dialout — Members can reconfigure the modem." in lines
+    assert "plugdev — Access to removable devices." in lines
     assert "Group: tty; GID: 5" in lines
     assert "Group: disk; GID: 6" in lines
     assert lines.index("another item") == lines.index("one item") + 1

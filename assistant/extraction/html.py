@@ -2,8 +2,10 @@
 
 - headings ``<h1>``..``<h6>`` become ``#``..``######`` lines; the ``<title>`` is the ``#`` line on
   top when the page has no ``<h1>`` before its first text;
-- a definition list becomes one line per definition paragraph, "term: definition", so the term
-  stays attached to what it defines (``<dt>`` without a ``<dd>`` stays a line of its own);
+- a definition list becomes one line per definition paragraph, "term — definition", so the
+  term stays attached to what it defines (the dash, as in a dictionary, is what the reader
+  model, trained on encyclopaedia prose, takes for "term is defined as"; a ``<dt>`` without a
+  ``<dd>`` stays a line of its own);
 - a table row becomes one line "header: cell; header: cell" (the header row is the first row
   made only of ``<th>``; without one, a row's leading ``<th>`` labels the rest, else the cells are
   joined with "; ");
@@ -61,7 +63,7 @@ class _Parser(html.parser.HTMLParser):
         if not text.strip():
             return
         if self._in_dd and self._dd_term:
-            text = f"{self._dd_term}: {text}"
+            text = f"{self._dd_term} — {text}"
         self.blocks.append(body(text))
 
     def _break(self, paragraph: bool) -> None:
