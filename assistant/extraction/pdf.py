@@ -180,8 +180,9 @@ def _drop_toc(lines: list[str], dropped: Counter[str]) -> list[str]:
 
 
 def _bare(title: str) -> str:
-    """A heading without its section number, lower-cased: "2.1 Naming" -> "naming"."""
-    return _SECTION_NUMBER.sub("", title).strip().lower()
+    """A heading without section number, case, spaces and punctuation, as outline titles and
+    page text spell the same heading differently: "2.13. Non-regular files" -> "nonregularfiles"."""
+    return re.sub(r"[\W_]+", "", _SECTION_NUMBER.sub("", title).lower())
 
 
 def _mark_headings(lines: list[str], outline: list[tuple[int, str]]) -> dict[int, int]:
@@ -193,9 +194,7 @@ def _mark_headings(lines: list[str], outline: list[tuple[int, str]]) -> dict[int
             wanted = _bare(title)
             for i in range(start, len(lines)):
                 line = lines[i]
-                if len(line) <= MAX_HEADING_CHARS and (
-                    line.lower() == title.lower() or _bare(line) == wanted
-                ):
+                if len(line) <= MAX_HEADING_CHARS and wanted and _bare(line) == wanted:
                     found[i] = depth + 2
                     start = i + 1
                     break
