@@ -13,9 +13,14 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from typing import TYPE_CHECKING
 
 from assistant.documents import DocumentError
 from assistant.extraction import Extraction, body, heading
+
+if TYPE_CHECKING:
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
 _HEADING = re.compile(r"^Heading (\d)$")
 
@@ -45,7 +50,7 @@ def docx_text(data: bytes) -> str:
     return extract(data).text
 
 
-def _paragraph(paragraph, blocks: list[str]) -> None:
+def _paragraph(paragraph: Paragraph, blocks: list[str]) -> None:
     """Append `paragraph`; `blocks` holds lines, "" being a blank line (a block boundary)."""
     # a manual line break (code, an address) keeps its lines apart
     lines = [" ".join(line.split()) for line in paragraph.text.split("\n")]
@@ -71,7 +76,7 @@ def _open_block(blocks: list[str]) -> None:
         blocks.append("")
 
 
-def _table(table, blocks: list[str]) -> None:
+def _table(table: Table, blocks: list[str]) -> None:
     rows = [[" ".join(cell.text.split()) for cell in row.cells] for row in table.rows]
     if not rows:
         return
