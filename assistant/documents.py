@@ -19,16 +19,21 @@ reading, and each read is capped at the limit (a file growing under us is cut, t
 Names are made printable (`refusals.printable`: undecodable bytes and control characters
 escaped) before they reach the library, the summary or the log.
 
+Each format has a reader (`_pdf_text`, `_docx_text`, `html_text`, `markdown_text`,
+`plain_text`) whose extraction lives in `assistant.extraction`: the text comes out in one layout,
+headings as ``#`` lines and lines that must stay apart (list items, definitions, table rows) on
+lines of their own.
+
 `split_passages` turns a document into passages of about `min_words`..`max_words` words built
-from whole paragraphs (a paragraph longer than `max_words` is cut at sentence ends, or at word
-boundaries as a last resort); no passage breaks the token and character bounds of
-`passage_bounds`; each passage knows its file and 1-based position.
+from whole lines of one section (a line longer than `max_words` is cut at sentence ends, or at
+word boundaries as a last resort); no passage breaks the token and character bounds of
+`passage_bounds`; each passage knows its file, 1-based position, the document's title and its
+section's heading path.
 """
 
 from __future__ import annotations
 
 import errno
-import html.parser
 import logging
 import os
 import re
@@ -85,11 +90,17 @@ class Refusal:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieval unit: `text` is passage number `position` (1-based) of file `file`."""
+    """A retrieval unit: `text` is passage number `position` (1-based) of file `file`.
+
+    `title` is the document's title and `section` the heading path of the passage
+    ("Utilities > Invoking asn1Parser", "" before the first heading).
+    """
 
     file: str
     position: int
     text: str
+    title: str = ""
+    section: str = ""
 
 
 @dataclass(frozen=True)
@@ -264,89 +275,37 @@ def decode_text(data: bytes) -> str:
     return text
 
 
-class _HtmlText(html.parser.HTMLParser):
-    """Visible text of an HTML page, with block elements as paragraph breaks."""
-
-    BLOCKS = frozenset(
-        "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table section article header footer "
-        "blockquote pre dd dt".split()
-    )
-    HIDDEN = frozenset({"script", "style", "template", "noscript", "head"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in self.HIDDEN:
-            self._hidden += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.HIDDEN:
-            self._hidden = max(0, self._hidden - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.parts.append(data)
-
-
 def html_text(markup: str) -> str:
-    parser = _HtmlText()
-    parser.feed(markup)
-    parser.close()
-    return "".join(parser.parts)
+    """Visible text of an HTML page in the shared layout (`assistant.extraction.html`)."""
+    from assistant.extraction.html import html_to_text
+
+    return html_to_text(markup)
+
+
+def markdown_text(data: bytes) -> str:
+    """A Markdown file in the shared layout (`assistant.extraction.markdown`)."""
+    from assistant.extraction.markdown import markdown_to_text
+
+    return markdown_to_text(decode_text(data))
+
+
+def plain_text(data: bytes) -> str:
+    """A text file with its hard-wrapped paragraphs re-flowed (`assistant.extraction.plain`)."""
+    from assistant.extraction.plain import plain_text as reflow
+
+    return reflow(decode_text(data))
 
 
 def _pdf_text(data: bytes) -> str:
-    import io
+    from assistant.extraction.pdf import pdf_text
 
-    import pypdf
-    from pypdf.errors import PyPdfError
-
-    try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise DocumentError("encrypted PDF")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except DocumentError:
-        raise
-    except (
-        PyPdfError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        OSError,
-        RecursionError,
-        AssertionError,
-        ZeroDivisionError,
-    ) as err:
-        raise DocumentError(f"broken PDF ({type(err).__name__})") from None
-    return "\n\n".join(pages)
+    return pdf_text(data)
 
 
 def _docx_text(data: bytes) -> str:
-    import io
-    import zipfile
+    from assistant.extraction.docx import docx_text
 
-    import docx
-    from docx.opc.exceptions import OpcError
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-        paragraphs = [p.text for p in document.paragraphs]
-        for table in document.tables:
-            for row in table.rows:
-                paragraphs.append(" | ".join(cell.text for cell in row.cells))
-    except (OpcError, zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
-        raise DocumentError(f"broken .docx ({type(err).__name__})") from None
-    return "\n\n".join(paragraphs)
+    return docx_text(data)
 
 
 def _html_document(data: bytes) -> str:
@@ -355,8 +314,8 @@ def _html_document(data: bytes) -> str:
 
 # suffix (lower case) -> the reader of a file's bytes; what a load accepts is exactly this table
 READERS: dict[str, Callable[[bytes], str]] = {
-    ".txt": decode_text,
-    ".md": decode_text,
+    ".txt": plain_text,
+    ".md": markdown_text,
     ".html": _html_document,
     ".htm": _html_document,
     ".pdf": _pdf_text,
@@ -378,35 +337,72 @@ def normalize_text(text: str) -> str:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_HEADING = re.compile(r"^(#{1,6})\s+(\S.*)$")
+_ESCAPED_HASH = re.compile(r"^(\s*)\\#")
 
 
 def split_passages(document: Document, min_words: int = 150, max_words: int = 250) -> list[Passage]:
-    """Passages of whole paragraphs, each about `min_words`..`max_words` words.
+    """Passages of whole lines within one section, each about `min_words`..`max_words` words.
 
-    Paragraphs (blank-line separated) are added to the current passage until it has at least
-    `min_words`, never going over `max_words` or the token and character bounds of
-    `passage_bounds`; longer paragraphs are first cut into sentence groups within those bounds
-    (at word boundaries, or inside a word that alone breaks them, as a last resort). The last
-    passage of a file may be shorter.
+    The text is in the layout of `assistant.extraction`: ``#`` heading lines, blank lines
+    between paragraphs, single newlines between lines that must stay apart. A heading line on
+    top is the document's title (else the file name without its suffix); later headings form
+    the section path ("Utilities > Invoking asn1Parser") of the passages under them. Within a
+    section, lines are added to the current passage until it has at least `min_words`, never
+    going over `max_words` or the token and character bounds of `passage_bounds`; longer lines
+    are first cut into sentence groups within those bounds (at word boundaries, or inside a
+    word that alone breaks them, as a last resort). Passages keep the newlines between their
+    lines (an answer span never crosses one); the last passage of a section may be shorter.
     """
-    pieces: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", document.text):
-        paragraph = " ".join(paragraph.split())
-        if paragraph:
-            pieces.extend(_cut_long(paragraph, max_words))
-    passages: list[str] = []
-    current: list[str] = []
+    lines = document.text.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), 0)
+    top = _HEADING.match(lines[first])
+    title = top.group(2).strip() if top else Path(document.name).stem
+    path: list[tuple[int, str]] = []  # the open headings (level, text), outermost first
+    sections: list[tuple[str, list[tuple[str, str]]]] = [("", [])]  # (section, [(sep, piece)])
+    separator = "\n\n"
+    for number, line in enumerate(lines):
+        match = _HEADING.match(line)
+        if match:
+            level = len(match.group(1))
+            while path and path[-1][0] >= level:
+                path.pop()
+            # the title heading is not part of the section path
+            name = "" if top and number == first else " ".join(match.group(2).split())
+            path.append((level, name))
+            sections.append((" > ".join(name for _, name in path if name), []))
+            separator = "\n\n"
+            continue
+        line = " ".join(_ESCAPED_HASH.sub(r"\1#", line).split())
+        if not line:
+            separator = "\n\n"
+            continue
+        for n, piece in enumerate(_cut_long(line, max_words)):
+            sections[-1][1].append((separator if n == 0 else " ", piece))
+        separator = "\n"
+    passages: list[Passage] = []
+    for section, pieces in sections:
+        for text in _group(pieces, min_words, max_words):
+            passages.append(Passage(document.name, len(passages) + 1, text, title, section))
+    return passages
+
+
+def _group(pieces: list[tuple[str, str]], min_words: int, max_words: int) -> list[str]:
+    """Consecutive (separator, piece) pairs grouped into texts of about `min_words`..`max_words`
+    words, within the bounds of `passage_bounds`."""
+    out: list[str] = []
+    current = ""
     size = Size()
-    for piece in pieces:
+    for separator, piece in pieces:
         piece_size = Size.of(piece)
         if current and (size.words >= min_words or not (size + piece_size).fits(max_words)):
-            passages.append("\n\n".join(current))
-            current, size = [], Size()
-        current.append(piece)
+            out.append(current)
+            current, size = "", Size()
+        current = current + separator + piece if current else piece
         size += piece_size
     if current:
-        passages.append("\n\n".join(current))
-    return [Passage(document.name, i, text) for i, text in enumerate(passages, start=1)]
+        out.append(current)
+    return out
 
 
 def _cut_long(paragraph: str, max_words: int) -> list[str]:

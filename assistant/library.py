@@ -1,7 +1,8 @@
 """The document library: named collections stored under the state folder, searched by BM25.
 
 Each loaded folder or USB stick is one collection, stored in its own folder
-(`libraries/<id>/`: manifest.json, passages.jsonl, text/NNNN.txt with the full text of each
+(`libraries/<id>/`: manifest.json, passages.jsonl (file, position, text, title, section),
+text/NNNN.txt with the full text of each
 document, so it survives the stick's removal); `assistant.catalog` keeps the list of current
 collections and switches it atomically.
 
@@ -72,6 +73,11 @@ def tokenize(text: str) -> list[str]:
     return terms
 
 
+def index_text(passage: Passage) -> str:
+    """What retrieval matches a question against: the passage with its title and section."""
+    return f"{passage.title}\n{passage.section}\n{passage.text}"
+
+
 @dataclass(frozen=True)
 class Collection:
     """One loaded folder or stick: its name, passages and manifest (source, loaded_at, files,
@@ -130,7 +136,7 @@ class Library:
         self._owners = [c.name for c in self.collections for _ in c.passages]
         self._bm25 = bm25s.BM25()
         if self.passages:
-            self._bm25.index([tokenize(p.text) for p in self.passages], show_progress=False)
+            self._bm25.index([tokenize(index_text(p)) for p in self.passages], show_progress=False)
 
     @classmethod
     def from_documents(

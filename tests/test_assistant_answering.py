@@ -156,7 +156,7 @@ def test_load_library_and_forget_commands(tmp_path, cli_engine, capsys) -> None:
     assert main(["library", "--state-dir", str(state)]) == 0
     rows = [line.split() for line in capsys.readouterr().out.splitlines()]
     assert rows[0] == ["name", "documents", "passages", "refusals", "loaded", "at"]
-    assert [row[:4] for row in rows[1:]] == [["KINGSTON", "2", "2", "0"], ["second", "1", "1", "0"]]
+    assert [row[:4] for row in rows[1:]] == [["KINGSTON", "2", "3", "0"], ["second", "1", "1", "0"]]
     question = ["ask", "--library", str(state), "--model", "m", "--json", "first train?"]
     assert main(question) == 0
     assert json.loads(capsys.readouterr().out)["source"]["collection"] == "second"

@@ -111,3 +111,13 @@ def test_no_context_gives_none(tokenizer: QATokenizer) -> None:
     (w,) = tokenizer.windows("q", "")
     s, e = logits_for(w, {}, {})
     assert best_span("", [w], [s], [e]) is None
+
+
+def test_a_span_never_crosses_a_line_break(tokenizer: QATokenizer) -> None:
+    context = "red blue\ngreen river paris"
+    (w,) = tokenizer.windows("q", context)
+    blue, green = ctx_index(w, context, "blue"), ctx_index(w, context, "green")
+    # blue..green (5 + 5) scores best but runs from one line into the next
+    starts, ends = logits_for(w, {blue: 5.0}, {green: 5.0, blue: 1.0})
+    span = best_span(context, [w], [starts], [ends])
+    assert span.text == "blue"

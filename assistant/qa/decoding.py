@@ -4,7 +4,9 @@ The reference procedure (BERT's run_squad, the Hugging Face QA pipeline): in eac
 the `n_best` highest start and end logits among the context tokens, keep the pairs with
 end >= start, at most `max_answer_len` tokens, and a start token that has its maximum context
 in this window; score = start logit + end logit; the best pair over all windows wins. The
-answer text is cut from the original context with the tokens' character offsets.
+answer text is cut from the original context with the tokens' character offsets. A span never
+crosses a line break: the lines of a document's text are paragraphs, list items, definitions
+and table rows, and an answer running from one into the next is not an answer.
 """
 
 from __future__ import annotations
@@ -43,9 +45,10 @@ def best_span(
     """
     if not (len(windows) == len(start_logits) == len(end_logits)):
         raise ValueError("one pair of logit vectors is needed per window")
+    newlines = np.flatnonzero(np.frombuffer(context.encode("utf-32-le"), dtype=np.uint32) == 10)
     best: Span | None = None
     for window, starts, ends in zip(windows, start_logits, end_logits, strict=True):
-        candidate = _best_in_window(context, window, starts, ends, n_best, max_answer_len)
+        candidate = _best_in_window(context, window, starts, ends, n_best, max_answer_len, newlines)
         if candidate is not None and (best is None or candidate.score > best.score):
             best = candidate
     return best
@@ -58,6 +61,7 @@ def _best_in_window(
     ends: np.ndarray,
     n_best: int,
     max_answer_len: int,
+    newlines: np.ndarray,
 ) -> Span | None:
     lo, hi = window.context_start, window.context_end
     if hi <= lo:
@@ -66,13 +70,14 @@ def _best_in_window(
     ends = np.asarray(ends, dtype=np.float32).reshape(-1)[: len(window)]
     start_candidates = lo + _top_indices(starts[lo:hi], n_best)
     end_candidates = lo + _top_indices(ends[lo:hi], n_best)
+    line = np.searchsorted(newlines, window.offsets[:, 0], side="right")  # line of each token
 
     best_score, best_pair = -np.inf, None
     for s in start_candidates:
         if not window.max_context[s]:
             continue
         for e in end_candidates:
-            if e < s or e - s + 1 > max_answer_len:
+            if e < s or e - s + 1 > max_answer_len or line[e] != line[s]:
                 continue
             total = float(starts[s] + ends[e])
             if total > best_score:

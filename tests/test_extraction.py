@@ -1,0 +1,254 @@
+"""Per-format extraction rules on small documents written by real writers (reportlab,
+python-docx) or by hand (HTML, Markdown), and passages that know their section."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+import pytest
+
+from assistant.documents import Document, split_passages
+from assistant.extraction import docx as docx_extraction
+from assistant.extraction import html, markdown, pdf
+from assistant.extraction.plain import plain_text
+
+HEADER = "Garden Pump Manual"
+CHAPTERS = [
+    ("1 Installation", "Installation"),
+    ("2 Maintenance", "Maintenance"),
+]
+
+
+def three_page_pdf() -> bytes:
+    """A manual: a title page with a table of contents, then two chapters, each page under a
+    running header and over a page number; chapters are in the PDF outline."""
+    from reportlab.lib.pagesizes import A5
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A5)
+    c.setTitle(HEADER)
+    width, height = A5
+
+    def page(number: int, lines: list[str], bookmark: tuple[str, str] | None = None) -> None:
+        c.setFont("Helvetica", 9)
+        c.drawString(40, height - 30, HEADER)
+        c.drawString(width / 2, 25, str(number))
+        if bookmark:
+            c.bookmarkPage(bookmark[1])
+            c.addOutlineEntry(bookmark[0], bookmark[1], level=0)
+        text = c.beginText(40, height - 70)
+        text.setFont("Helvetica", 10)
+        for line in lines:
+            text.textLine(line)
+        c.drawText(text)
+        c.showPage()
+
+    page(
+        1,
+        [
+            "Contents",
+            "1 Installation . . . . . . . . . . . . . . . . . . 2",
+            "2 Maintenance . . . . . . . . . . . . . . . . . . 3",
+        ],
+    )
+    page(
+        2,
+        [
+            "1 Installation",
+            "Fix the pump to a level surface and connect the hose to the outlet marked with",
+            "an arrow. Water management starts at the tap: open it slowly so that the manage-",
+            "ment of pressure stays easy. Use the command line tool to set the flow, the command-",
+            "line tool is in the box.",
+            "Keep the cable dry.",
+        ],
+        ("1 Installation", "installation"),
+    )
+    page(
+        3,
+        [
+            "2 Maintenance",
+            "Clean the filter every month and replace the seals every two years, or sooner",
+            "when the pump starts to leak water from the housing.",
+        ],
+        ("2 Maintenance", "maintenance"),
+    )
+    c.save()
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def manual() -> pdf.Extraction:
+    return pdf.extract(three_page_pdf())
+
+
+def test_pdf_running_headers_and_page_numbers_are_dropped(manual) -> None:
+    lines = manual.text.split("\n")
+    assert lines[0] == f"# {HEADER}"  # the title, from the PDF's metadata
+    assert HEADER not in lines
+    assert not any(line.strip() in {"1", "2", "3"} for line in lines)
+    assert manual.dropped["running headers/footers"] >= 2 * len(HEADER)
+    assert manual.dropped["page numbers"] >= 2
+
+
+def test_pdf_table_of_contents_is_dropped(manual) -> None:
+    assert ". . ." not in manual.text
+    assert manual.dropped["table of contents"] > 0
+
+
+def test_pdf_outline_titles_become_headings(manual) -> None:
+    lines = manual.text.split("\n")
+    assert "## 1 Installation" in lines
+    assert "## 2 Maintenance" in lines
+
+
+def test_pdf_lines_are_joined_into_paragraphs(manual) -> None:
+    lines = manual.text.split("\n")
+    assert any(
+        line.startswith("Clean the filter every month") and line.endswith("from the housing.")
+        for line in lines
+    )
+    assert "Keep the cable dry." in lines  # a short line ends its paragraph
+
+
+def test_pdf_hyphenation_is_repaired_only_when_the_whole_word_is_more_plausible(manual) -> None:
+    assert "the management of pressure" in manual.text  # "management" occurs elsewhere
+    assert "manage- ment" not in manual.text
+    assert "the command-line tool is in the box" in manual.text  # both halves are words
+    assert manual.dropped["hyphenation"] == 1
+
+
+PAGE = """<html><head><title>Groups</title><script>var hidden = "SECRET";</script></head>
+<body><nav><a href="/">Home</a> <a href="/x">Elsewhere</a></nav>
+<h1>System groups</h1>
+<p>Groups give
+   access to devices.</p>
+<h2>Device groups</h2>
+<dl>
+  <dt>dialout</dt><dd><p>Full and direct access to serial ports.</p><p>Members can
+  reconfigure the modem.</p></dd>
+  <dt>plugdev</dt><dd>Access to removable devices.</dd>
+</dl>
+<table>
+  <tr><th>Group</th><th>GID</th></tr>
+  <tr><td>tty</td><td>5</td></tr>
+  <tr><td>disk</td><td>6</td></tr>
+</table>
+<ul><li>one item</li><li>another item</li></ul>
+<pre>$ id
+# a comment</pre>
+</body></html>"""
+
+
+def test_html_structure_is_kept() -> None:
+    result = html.extract(PAGE)
+    lines = result.text.split("\n")
+    assert lines[0] == "# System groups"
+    assert "## Device groups" in lines
+    assert "Groups give access to devices." in lines
+    assert "dialout — Full and direct access to serial ports." in lines
+    assert "dialout — Members can reconfigure the modem." in lines
+    assert "plugdev — Access to removable devices." in lines
+    assert "Group: tty; GID: 5" in lines
+    assert "Group: disk; GID: 6" in lines
+    assert lines.index("another item") == lines.index("one item") + 1
+    assert "$ id" in lines and "\\# a comment" in lines  # an escaped '#' is no heading
+
+
+def test_html_scripts_and_navigation_are_dropped() -> None:
+    result = html.extract(PAGE)
+    assert "SECRET" not in result.text and "Elsewhere" not in result.text
+    assert result.dropped["scripts, styles, navigation"] > 0
+
+
+def test_html_title_heads_a_page_without_h1() -> None:
+    assert html.extract("<title>Trains</title><p>The 8:15 is late.</p>").text == (
+        "# Trains\n\nThe 8:15 is late."
+    )
+
+
+def make_docx() -> bytes:
+    document = docx.Document()
+    document.add_heading("Boiler", level=0)
+    document.add_heading("Servicing", level=1)
+    document.add_paragraph("The boiler is serviced every October.")
+    document.add_paragraph("Check the pressure", style="List Bullet")
+    document.add_paragraph("Bleed the radiators", style="List Bullet")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Part", "Interval"
+    table.cell(1, 0).text, table.cell(1, 1).text = "Filter", "yearly"
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def test_docx_headings_lists_and_tables() -> None:
+    lines = docx_extraction.extract(make_docx()).text.split("\n")
+    assert lines[0] == "# Boiler"
+    assert "## Servicing" in lines
+    first = lines.index("Check the pressure")
+    assert lines[first + 1] == "Bleed the radiators"
+    assert "Part: Filter; Interval: yearly" in lines
+
+
+MARKDOWN = """Pump
+====
+
+Prime the **pump** before the
+[first use](https://example.org).
+
+## Parts
+
+- the *filter*,
+  cleaned monthly
+- the seals
+
+```sh
+# drain it
+pump --drain
+```
+
+| Part | Interval |
+|------|----------|
+| seal | 2 years  |
+"""
+
+
+def test_markdown_headings_lists_code_and_tables() -> None:
+    lines = markdown.extract(MARKDOWN).text.split("\n")
+    assert lines[0] == "# Pump"
+    assert "Prime the pump before the first use." in lines
+    assert "## Parts" in lines
+    first = lines.index("the filter, cleaned monthly")
+    assert lines[first + 1] == "the seals"
+    assert "\\# drain it" in lines and "pump --drain" in lines
+    assert "Part: seal; Interval: 2 years" in lines
+
+
+def test_plain_text_is_reflowed_but_keeps_list_items() -> None:
+    text = "The pump needs\na 12 volt supply.\n- one\n- two\n\n# not a heading"
+    assert plain_text(text) == "The pump needs a 12 volt supply.\n- one\n- two\n\n\\# not a heading"
+
+
+def test_passages_carry_title_and_section_and_stay_in_their_section() -> None:
+    text = (
+        "# Libtasn1\n\nIntro line.\n\n## 3 Utilities\n\n### 3.1 Invoking asn1Parser\n\n"
+        "asn1Parser reads a file.\n-c checks the syntax only\n\n\\# not a heading\n\n"
+        "## 4 Functions\n\nMore text."
+    )
+    passages = split_passages(Document("manual.pdf", text), min_words=50, max_words=100)
+    assert [(p.title, p.section) for p in passages] == [
+        ("Libtasn1", ""),
+        ("Libtasn1", "3 Utilities > 3.1 Invoking asn1Parser"),
+        ("Libtasn1", "4 Functions"),
+    ]
+    assert (
+        passages[1].text == "asn1Parser reads a file.\n-c checks the syntax only\n\n# not a heading"
+    )
+    assert [p.position for p in passages] == [1, 2, 3]
+
+
+def test_a_document_without_a_heading_is_titled_by_its_file_name() -> None:
+    (passage,) = split_passages(Document("notes/garden.txt", "Water the roses."))
+    assert (passage.title, passage.section) == ("garden", "")
