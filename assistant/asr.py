@@ -7,20 +7,27 @@
 Vosk is the default (a model folder from alphacephei.com in `asr.vosk_model`); with
 `asr.vocabulary_hints` its recognizer is limited to the loaded documents' words plus common
 question words (Vosk grammars only work with the small, dynamic-graph models). PocketSphinx uses
-the US English model that ships with its PyPI package.
+the US English acoustic model that ships with its PyPI package, and the collection's document
+language model and pronunciations (`assistant.doc_speech`) once documents are loaded.
+
+Both engines ask for up to `nbest` hypotheses (Vosk: `SetMaxAlternatives`) and keep the one the
+documents support best, then repair near-miss words toward document words
+(`assistant.hypotheses`); `nbest=1` and `repair=False` turn those levers off.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
 from assistant.audio import SAMPLE_RATE
 from assistant.config import AsrConfig
+from assistant.doc_speech import DocumentSpeech, cmu_dictionary
 from assistant.errors import SetupError
+from assistant.hypotheses import Repairer, choose, read_phones
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +46,27 @@ class Recognizer(Protocol):
     def start(self) -> None: ...
     def feed(self, pcm: bytes) -> str: ...
     def finish(self) -> str: ...
-    def set_vocabulary(self, words: Iterable[str]) -> None: ...
+    def use_documents(self, speech: DocumentSpeech) -> None: ...
+
+
+NBEST = 10
+
+
+def _pick(nbest: list[str], speech: DocumentSpeech | None, repairer: Repairer | None) -> str:
+    """The transcript: the best-supported of the n-best, repaired (see `assistant.hypotheses`)."""
+    nbest = [_clean(h) for h in nbest]
+    text = choose(nbest, speech.vocabulary) if speech is not None else (nbest or [""])[0]
+    return repairer.repair(text) if repairer is not None else text
+
+
+def _repairer(speech: DocumentSpeech) -> Repairer:
+    return Repairer(read_phones(speech.dictionary), read_phones(cmu_dictionary()))
 
 
 class VoskRecognizer:
-    def __init__(self, model_dir: str | Path, *, hints: bool = False) -> None:
+    def __init__(
+        self, model_dir: str | Path, *, hints: bool = False, nbest: int = NBEST, repair: bool = True
+    ) -> None:
         folder = Path(model_dir)
         if not folder.is_dir():
             raise AsrError(
@@ -67,30 +90,48 @@ class VoskRecognizer:
             raise AsrError(f"asr.vosk_model: {folder} is broken ({err})") from None
         self._vosk = vosk
         self._hints = hints
+        self._nbest = nbest
+        self._repair = repair
         self._grammar: str | None = None
+        self._speech: DocumentSpeech | None = None
+        self._repairer: Repairer | None = None
         self._rec = None
         self._final: list[str] = []
 
-    def set_vocabulary(self, words: Iterable[str]) -> None:
+    def use_documents(self, speech: DocumentSpeech) -> None:
+        self._speech = speech
+        self._repairer = _repairer(speech) if self._repair else None
         if self._hints:
-            vocabulary = sorted({w.lower() for w in words} | set(QUESTION_WORDS))
+            vocabulary = sorted(speech.vocabulary | set(QUESTION_WORDS))
             self._grammar = json.dumps([*vocabulary, "[unk]"])
 
     def start(self) -> None:
         args = (self._model, SAMPLE_RATE) + ((self._grammar,) if self._grammar else ())
         self._rec = self._vosk.KaldiRecognizer(*args)
+        if self._nbest > 1:
+            self._rec.SetMaxAlternatives(self._nbest)
         self._final = []
 
     def feed(self, pcm: bytes) -> str:
         if self._rec.AcceptWaveform(pcm):
-            self._final.append(json.loads(self._rec.Result()).get("text", ""))
+            self._final.append(self._best(self._rec.Result()))
             return " ".join(self._final).strip()
         partial = json.loads(self._rec.PartialResult()).get("partial", "")
         return " ".join([*self._final, partial]).strip()
 
     def finish(self) -> str:
-        self._final.append(json.loads(self._rec.FinalResult()).get("text", ""))
+        self._final.append(self._best(self._rec.FinalResult()))
         return _clean(" ".join(self._final))
+
+    def _best(self, result: str) -> str:
+        """One segment's transcript: {"text": ...}, or with alternatives
+        {"alternatives": [{"text": ..., "confidence": ...}, ...]} (best first)."""
+        parsed = json.loads(result)
+        if "alternatives" in parsed:
+            nbest = [a.get("text", "") for a in parsed["alternatives"]]
+        else:
+            nbest = [parsed.get("text", "")]
+        return _pick(nbest, self._speech, self._repairer)
 
 
 class PocketSphinxRecognizer:
@@ -98,16 +139,32 @@ class PocketSphinxRecognizer:
     PocketSphinx's live cepstral-mean estimate makes block-by-block decoding of a short
     question clearly worse than one full-utterance pass, which takes a fraction of real time."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, document_lm: bool = True, nbest: int = NBEST, repair: bool = True
+    ) -> None:
+        """`document_lm=False` keeps the generic English LM and dictionary with documents."""
+        self._document_lm = document_lm
+        self._nbest = nbest
+        self._repair = repair
+        self._speech: DocumentSpeech | None = None
+        self._repairer: Repairer | None = None
+        self._decoder = self._load()
+
+    @staticmethod
+    def _load(**model: str) -> object:
         try:
             from pocketsphinx import Decoder
 
-            self._decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
+            return Decoder(samprate=SAMPLE_RATE, loglevel="FATAL", **model)
         except (ImportError, RuntimeError, ValueError) as err:
             raise AsrError(f"PocketSphinx cannot start ({err})") from None
 
-    def set_vocabulary(self, words: Iterable[str]) -> None:
-        """PocketSphinx keeps its full English dictionary (no hints)."""
+    def use_documents(self, speech: DocumentSpeech) -> None:
+        """Decode with the documents' LM and pronunciations (when `document_lm`)."""
+        self._speech = speech
+        self._repairer = _repairer(speech) if self._repair else None
+        if self._document_lm:
+            self._decoder = self._load(lm=str(speech.language_model), dict=str(speech.dictionary))
 
     def start(self) -> None:
         self._audio = bytearray()
@@ -122,7 +179,13 @@ class PocketSphinxRecognizer:
         self._decoder.end_utt()
         self._audio = bytearray()
         hyp = self._decoder.hyp()
-        return _clean(hyp.hypstr if hyp is not None else "")
+        if hyp is None:
+            return ""
+        nbest = [hyp.hypstr]
+        if self._nbest > 1:
+            alternatives = (h.hypstr for h in self._decoder.nbest())
+            nbest += [h for h in itertools.islice(alternatives, self._nbest) if h != hyp.hypstr]
+        return _pick(nbest, self._speech, self._repairer)
 
 
 def _clean(text: str) -> str:

@@ -97,15 +97,18 @@ def _ask_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", "--top-k", type=int, help="passages to read (default: answer.top_k)")
     p.add_argument("--threshold", type=float, help="minimum score (default: answer.threshold)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("question")
+    p.add_argument(
+        "--audio", metavar="WAV", help="ask aloud: transcribe this WAV with the configured engine"
+    )
+    p.add_argument("question", nargs="?", default="")
 
 
 def _ask(args: argparse.Namespace) -> int:
     from assistant.answering import Answerer, load_reader
 
     config = load_config(args.config)
-    if not args.question.strip():
-        raise UserError("the question is empty")
+    if bool(args.audio) == bool(args.question.strip()):
+        raise UserError("ask needs a question, or --audio WAV (not both)")
     library = open_library(config, args.library, args.docs)
     reader = load_reader(model_path(config, args.model), config.answer.threads)
     answerer = Answerer(
@@ -114,10 +117,19 @@ def _ask(args: argparse.Namespace) -> int:
         top_k=args.top_k or config.answer.top_k,
         threshold=config.answer.threshold if args.threshold is None else args.threshold,
     )
-    answer = answerer.answer(args.question)
+    heard = None
+    if args.audio:
+        from assistant.spoken import ask_audio
+
+        heard, answer = ask_audio(config, answerer, args.audio, args.docs, args.library)
+    else:
+        answer = answerer.answer(args.question)
     if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        extra = {} if heard is None else {"heard": heard}
+        print(json.dumps({**answer.to_json(), **extra}, ensure_ascii=False))
         return 0
+    if heard is not None:
+        print(f"heard: {heard}")
     print(answer.text)
     if answer.score is not None:
         print(f"score: {answer.score:.2f}")

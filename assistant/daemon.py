@@ -52,6 +52,7 @@ from assistant.errors import SetupError
 from assistant.library import Library, LibraryError, LoadSummary, has_library, load_folder
 from assistant.mounts import MountWatcher
 from assistant.notify import Notifier
+from assistant.spoken import library_speech
 from assistant.tts import Synthesizer, make_synthesizer, render
 
 log = logging.getLogger(__name__)
@@ -404,7 +405,8 @@ class Daemon:
         self.answerer = Answerer(
             library, self.parts.reader, top_k=answer.top_k, threshold=answer.threshold
         )
-        self.parts.recognizer.set_vocabulary(library.vocabulary())
+        speech = library_speech(state_dir, library, Path(self._tmp.name))
+        self.parts.recognizer.use_documents(speech)
         log.info("library: %d passage(s) from %d file(s)", len(library), len(library.files))
 
     def _status_text(self, state: State) -> str:

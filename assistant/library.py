@@ -5,6 +5,7 @@
       libraries/<id>/manifest.json   source, time, files, refusals, passage count
       libraries/<id>/passages.jsonl  one {"file", "position", "text"} per line
       libraries/<id>/text/NNNN.txt   the full text of each document (survives USB removal)
+      libraries/<id>/speech/         the speech recognizer's data for them (`doc_speech`)
       .lock                          held (flock) by a load in progress
 
 `load_folder` scans a folder (see `documents`), writes a complete new library next to the
@@ -33,6 +34,7 @@ import bm25s
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 
+from assistant.doc_speech import build_document_speech
 from assistant.documents import Document, Limits, Passage, Refusal, scan_folder, split_passages
 
 log = logging.getLogger(__name__)
@@ -200,6 +202,7 @@ def load_folder(
             raise LibraryError(f"{state}: cannot write the library ({err})") from None
         try:
             _write_library(new_dir, scan.documents, passages, summary)
+            build_document_speech((d.text for d in scan.documents), new_dir)
             _swap(state, new_dir)
         except OSError as err:
             shutil.rmtree(new_dir, ignore_errors=True)

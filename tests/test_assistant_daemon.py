@@ -81,8 +81,8 @@ class ScriptedRecognizer:
         self.transcripts = transcripts
         self.turn = 0
 
-    def set_vocabulary(self, words) -> None:
-        self.vocabulary = set(words)
+    def use_documents(self, speech) -> None:
+        self.vocabulary = speech.vocabulary
 
     def start(self) -> None:
         pass
