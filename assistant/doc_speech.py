@@ -14,6 +14,7 @@ library swaps it into place, so the speech data is replaced atomically with the 
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -52,6 +53,10 @@ can you tell me | tell me about the | is there a | are there any | do members
 what time does the | what time does the | when does the | how do i | can i
 """
 QUESTION_WEIGHT = 3.0
+# The generic English LM's most likely words join the vocabulary as unigrams holding this share
+# of the documents' word count, so question words the documents lack can still be heard.
+ENGLISH_WORDS = 5000
+ENGLISH_WEIGHT = 0.1
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"[.!?;:\n]+")
@@ -98,13 +103,36 @@ def cmu_dictionary() -> Path:
     return Path(get_model_path()) / "en-us" / "cmudict-en-us.dict"
 
 
+@functools.cache
+def english_unigrams(count: int) -> dict[str, float]:
+    """The `count` most likely words of PocketSphinx's generic English LM, with their unigram
+    probabilities renormalized to sum to one."""
+    from pocketsphinx import NGramModel, get_model_path
+
+    model = NGramModel.readfile(str(Path(get_model_path()) / "en-us" / "en-us.lm.bin"))
+    words = set()
+    with cmu_dictionary().open(encoding="utf-8") as f:
+        for line in f:
+            head = line.split(" ", 1)[0]
+            if "(" not in head and _WORD.fullmatch(head):
+                words.add(head)
+    logp = sorted(((model.prob([w]), w) for w in words), reverse=True)[:count]
+    probs = {w: 1.0001**lp for lp, w in logp}  # prob() is in logmath base 1.0001
+    total = sum(probs.values())
+    return {w: p / total for w, p in probs.items()}
+
+
 def build_document_speech(texts: Iterable[str], collection: Path) -> DocumentSpeech:
     """Write <collection>/speech for the documents' `texts`; the folder must not exist yet.
     Raises OSError when it cannot be written."""
     started = time.monotonic()
     sentences = list(_sentences(texts))
     patterns = _question_patterns()
-    vocabulary = {w for s in sentences for w in s} | {w for p in patterns for w in p}
+    document_words = sum(len(s) for s in sentences)
+    english = {
+        w: ENGLISH_WEIGHT * document_words * p for w, p in english_unigrams(ENGLISH_WORDS).items()
+    }
+    vocabulary = {w for s in sentences for w in s} | {w for p in patterns for w in p} | set(english)
     pronunciations = read_dictionary(cmu_dictionary(), vocabulary)
     missing = sorted(vocabulary - pronunciations.keys())
     for word, phones in espeak_pronunciations(missing).items():
@@ -115,7 +143,7 @@ def build_document_speech(texts: Iterable[str], collection: Path) -> DocumentSpe
     folder.mkdir()
     corpus = [([w for w in s if w in sayable], 1.0) for s in sentences]
     corpus += [(p, QUESTION_WEIGHT) for p in patterns]
-    write_arpa((c for c in corpus if c[0]), folder / LM)
+    write_arpa((c for c in corpus if c[0]), folder / LM, unigrams=english)
     with (folder / DICTIONARY).open("w", encoding="utf-8") as f:
         for word in sorted(sayable):
             for n, phones in enumerate(pronunciations[word], start=1):

@@ -1,8 +1,8 @@
 """Choosing and repairing a recognizer's transcript with the documents' vocabulary.
 
 `choose` takes the recognizer's n-best hypotheses (best first) and keeps the one whose content
-words the documents support best: the most words found in the documents, then the fewest words
-not found; ties go to the recognizer's own order. `Repairer.repair` replaces a content word (or
+words the documents support best: the largest share of them found in the documents; ties go
+to the recognizer's own order. `Repairer.repair` replaces a content word (or
 two adjacent ones) that the documents lack by a document word that sounds nearly the same
 (phone edit distance at most `MAX_DISTANCE` of the length), only when that word is the single
 closest one.
@@ -24,21 +24,18 @@ def _content(words: Iterable[str]) -> list[str]:
     return [w for w in words if w not in _STOPWORDS]
 
 
-def support(hypothesis: str, vocabulary: frozenset[str] | set[str]) -> tuple[int, int]:
-    """(content words the documents have, minus the number of those they lack)."""
+def support(hypothesis: str, vocabulary: frozenset[str] | set[str]) -> float:
+    """The share of the hypothesis's content words that the documents have (0 for none)."""
     content = _content(hypothesis.split())
-    known = sum(w in vocabulary for w in content)
-    return known, known - len(content)
+    return sum(w in vocabulary for w in content) / len(content) if content else 0.0
 
 
 def choose(nbest: Sequence[str], vocabulary: frozenset[str] | set[str]) -> str:
-    """The best-supported hypothesis of `nbest` (best first); "" for an empty list."""
+    """The best-supported hypothesis of `nbest` (best first; ties keep that order); "" for
+    an empty list."""
     if not nbest:
         return ""
-    ranked = sorted(
-        range(len(nbest)), key=lambda i: (*support(nbest[i], vocabulary), -i), reverse=True
-    )
-    return nbest[ranked[0]]
+    return max(enumerate(nbest), key=lambda h: (support(h[1], vocabulary), -h[0]))[1]
 
 
 def read_phones(path: Path, words: set[str] | None = None) -> dict[str, tuple[str, ...]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 BOS, EOS = "<s>", "</s>"
@@ -23,10 +23,18 @@ _LOG10_FLOOR = -99.0
 Gram = tuple[str, ...]
 
 
-def write_arpa(sentences: Iterable[tuple[Sequence[str], float]], path: Path, order: int = 3) -> int:
+def write_arpa(
+    sentences: Iterable[tuple[Sequence[str], float]],
+    path: Path,
+    order: int = 3,
+    unigrams: Mapping[str, float] | None = None,
+) -> int:
     """Write the `order`-gram model of `sentences` (word lists, each with a count weight) to
-    `path`; returns the vocabulary size (with <s> and </s>)."""
+    `path`; `unigrams` adds counts to single words only (a background vocabulary). Returns
+    the vocabulary size (with <s> and </s>)."""
     counts: list[Counter[Gram]] = [Counter() for _ in range(order)]
+    for word, count in (unigrams or {}).items():
+        counts[0][(word,)] += count
     for words, weight in sentences:
         padded = [BOS, *words, EOS]
         for n in range(1, order + 1):

@@ -188,7 +188,12 @@ def config(tmp_path: Path) -> Config:
     return config_from_dict(
         {
             "library": {"state_dir": str(tmp_path / "state")},
-            "audio": {"silence_seconds": 0.3, "start_timeout_seconds": 1.0},
+            # the test microphone plays a tone: speech for the energy endpointer, not Silero
+            "audio": {
+                "endpointing": "energy",
+                "silence_seconds": 0.3,
+                "start_timeout_seconds": 1.0,
+            },
         }
     )
 
