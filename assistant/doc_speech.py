@@ -64,8 +64,9 @@ _SENTENCE_END = re.compile(r"[.!?;:\n]+")
 
 def speech_words(text: str) -> list[str]:
     """The words a recognizer can say for `text`: lower-case, accents removed, digits kept."""
-    plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
-    return _WORD.findall(plain.replace("’", "'"))
+    text = text.lower().replace("’", "'")
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _WORD.findall(plain)
 
 
 def _sentences(texts: Iterable[str]) -> Iterator[list[str]]:

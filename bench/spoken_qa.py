@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.answering import Answerer, load_reader  # noqa: E402
 from assistant.asr import PocketSphinxRecognizer  # noqa: E402
-from assistant.audio import SAMPLE_RATE, read_wav_16k  # noqa: E402
-from assistant.config import AnswerConfig  # noqa: E402
+from assistant.audio import FRAME_BYTES, SAMPLE_RATE, Endpointer, read_wav_16k  # noqa: E402
+from assistant.config import AnswerConfig, AudioConfig  # noqa: E402
 from assistant.doc_speech import speech_words  # noqa: E402
 from assistant.library import Library, load_folder  # noqa: E402
 from assistant.qa.squad import Example, load_examples, score  # noqa: E402
@@ -133,6 +133,73 @@ def with_noise(pcm: bytes, snr_db: float, seed: int) -> bytes:
     level = np.sqrt(np.mean(frames[rms > 0.1 * rms.max()] ** 2))
     noise = pink_noise(len(speech), np.random.default_rng(seed)) * level / 10 ** (snr_db / 20)
     return np.clip(speech + noise, -32768, 32767).astype(np.int16).tobytes()
+
+
+LEAD_S, TAIL_S = 0.5, 2.0  # silence (or noise) around a question for the endpointers
+
+
+def speech_end(pcm: bytes) -> float:
+    """Seconds to the end of the last 30 ms frame above -40 dBFS (the last word's end)."""
+    samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
+    frames = samples[: len(samples) // 480 * 480].reshape(-1, 480)
+    loud = np.nonzero(np.sqrt(np.mean(frames**2, axis=1)) > 32768 * 10 ** (-40 / 20))[0]
+    return (loud[-1] + 1) * 480 / SAMPLE_RATE if len(loud) else 0.0
+
+
+def endpoint(pcm: bytes, snr_db: float | None, seed: int, method: str) -> tuple[str, float]:
+    """Run the `method` endpointer over the question with silence (plus the condition's
+    noise) around it: (end reason, seconds from the last word's end to the end of the turn;
+    negative = the question was cut short)."""
+    padded = bytes(int(LEAD_S * SAMPLE_RATE) * 2) + pcm + bytes(int(TAIL_S * SAMPLE_RATE) * 2)
+    if snr_db is not None:
+        padded = with_noise(padded, snr_db, seed)
+    endpointer = Endpointer(AudioConfig(endpointing=method))
+    last_word = LEAD_S + speech_end(pcm)
+    for n, pos in enumerate(range(0, len(padded) - FRAME_BYTES + 1, FRAME_BYTES), start=1):
+        reason = endpointer.push(padded[pos : pos + FRAME_BYTES])
+        if reason is not None:
+            return reason, n * FRAME_BYTES / 2 / SAMPLE_RATE - last_word
+    return "end_of_audio", len(padded) / 2 / SAMPLE_RATE - last_word
+
+
+def endpointing_table(
+    examples: Sequence[Example], conditions: Sequence[str], voice, seed: int
+) -> list[dict]:
+    """Per condition and endpointer: how often the turn ends before the last word, and how
+    long after the last word it ends (median, p90)."""
+    rows = []
+    for name in conditions:
+        scale, snr = CONDITIONS[name]
+        clean = [read_wav_16k(render(voice, e.question, scale)) for e in examples]
+        for method in ("silero", "energy"):
+            results = [endpoint(pcm, snr, seed + n, method) for n, pcm in enumerate(clean)]
+            ended = [lag for reason, lag in results if reason == "silence"]
+            rows.append(
+                {
+                    "condition": name,
+                    "endpointer": method,
+                    "cut_short": sum(lag < 0 for _, lag in results) / len(results),
+                    "not_ended": sum(r != "silence" for r, _ in results) / len(results),
+                    "lag_median_s": float(np.median(ended)) if ended else None,
+                    "lag_p90_s": float(np.percentile(ended, 90)) if ended else None,
+                }
+            )
+            log.info("endpointing %s", rows[-1])
+    return rows
+
+
+def endpointing_markdown(rows: Sequence[dict]) -> str:
+    lines = [
+        "| condition | endpointer | cut short % | not ended % | lag median s | lag p90 s |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lags = [f"{r[k]:.2f}" if r[k] is not None else "-" for k in ("lag_median_s", "lag_p90_s")]
+        lines.append(
+            f"| {r['condition']} | {r['endpointer']} | {100 * r['cut_short']:.1f} | "
+            f"{100 * r['not_ended']:.1f} | {lags[0]} | {lags[1]} |"
+        )
+    return "\n".join(lines)
 
 
 def word_errors(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
@@ -302,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(markdown(rows[-1:]).splitlines()[-1], flush=True)
 
     print(markdown(rows))
+    endpoints = endpointing_table(examples, args.conditions, voice, args.seed)
+    print(endpointing_markdown(endpoints))
     result = {
         "squad": str(args.squad),
         "seed": args.seed,
@@ -311,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         "library_load_s": round(load_s, 1),
         "speech_words": len(speech.vocabulary),
         "rows": [vars(r) for r in rows],
+        "endpointing": endpoints,
         "details": details,
     }
     if args.json:
