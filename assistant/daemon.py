@@ -253,11 +253,11 @@ class Daemon:
         self._mic_failed = False
         if self._stopping.is_set():
             return State.IDLE
-        log.info("heard %r (end: %s, %.1f s)", question, reason, time.monotonic() - started)
+        log.info("heard: %s (end: %s, %.1f s)", question, reason, time.monotonic() - started)
+        self._question = question
         if not endpointer.heard_speech or not question.strip():
             self._reply = NOTHING_HEARD
             return State.SPEAKING
-        self._question = question
         return State.THINKING
 
     def _listening_event(self) -> str | None:
@@ -311,7 +311,7 @@ class Daemon:
             self._show("error")
             return State.IDLE
         self.turns += 1
-        log.info("turn timings: %s", self._timings)
+        log.info("turn: heard %r, timings %s", self._question, self._timings)
         self._timings = {}
         if not completed and barged_in and self.answerer is not None:
             log.info("speech interrupted by the button")
