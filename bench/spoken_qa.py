@@ -25,6 +25,7 @@ import argparse
 import hashlib
 import json
 import logging
+import os
 import random
 import statistics
 import sys
@@ -107,7 +108,7 @@ def render(voice, text: str, length_scale: float) -> Path:
     path = CACHE / f"{key}.wav"
     if not path.is_file():
         CACHE.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         config = SynthesisConfig(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0)
         with wave.open(str(tmp), "wb") as w:
             voice.synthesize_wav(text, w, syn_config=config)
