@@ -7,24 +7,33 @@
 Vosk is the default (a model folder from alphacephei.com in `asr.vosk_model`); with
 `asr.vocabulary_hints` its recognizer is limited to the loaded documents' words plus common
 question words (Vosk grammars only work with the small, dynamic-graph models). PocketSphinx uses
-the US English model that ships with its PyPI package. When the Vosk model is missing or
-unusable (a first boot before it is copied over), `make_recognizer` falls back to PocketSphinx
-with a warning, and the recognizer's `fallback_reason` says why (the daemon speaks
-`VOSK_FALLBACK_SPOKEN`), so the assistant still answers.
+the US English acoustic model that ships with its PyPI package, and the collection's document
+language model and pronunciations (`assistant.doc_speech`) once documents are loaded
+(`use_documents`). When the Vosk model is missing or unusable (a first boot before it is copied
+over), `make_recognizer` falls back to PocketSphinx with a warning, and the recognizer's
+`fallback_reason` says why (the daemon speaks `VOSK_FALLBACK_SPOKEN`), so the assistant still
+answers.
+
+Both engines ask for up to `nbest` hypotheses (Vosk: `SetMaxAlternatives`) and keep the one the
+documents support best, then repair near-miss words toward document words
+(`assistant.hypotheses`); `nbest=1` and `repair=False` turn those levers off. `peek` gives the
+transcript `finish` would give so far, chosen and repaired the same way.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
 from assistant.audio import SAMPLE_RATE
 from assistant.config import AsrConfig
+from assistant.doc_speech import DocumentSpeech, cmu_dictionary
 from assistant.engines import Engine, pick
 from assistant.errors import SetupError
+from assistant.hypotheses import Repairer, choose, read_phones
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +63,30 @@ class Recognizer(Protocol):
     def feed(self, pcm: bytes) -> str: ...
     def peek(self) -> str: ...
     def finish(self) -> str: ...
-    def set_vocabulary(self, words: Iterable[str]) -> None: ...
+    def use_documents(self, speech: DocumentSpeech) -> None: ...
+
+
+NBEST = 10
+# PocketSphinx's language weight with the document LM (its default, 6.5, suits the generic
+# one); chosen on spoken train.json questions (bench/spoken_qa.py), not on the dev set.
+DOCUMENT_LM_WEIGHT = 4.0
+
+
+def _pick(nbest: list[str], speech: DocumentSpeech | None, repairer: Repairer | None) -> str:
+    """The transcript: the best-supported of the n-best, repaired (see `assistant.hypotheses`)."""
+    nbest = [_clean(h) for h in nbest]
+    text = choose(nbest, speech.vocabulary) if speech is not None else (nbest or [""])[0]
+    return repairer.repair(text) if repairer is not None else text
+
+
+def _repairer(speech: DocumentSpeech) -> Repairer:
+    return Repairer(read_phones(speech.dictionary), read_phones(cmu_dictionary()))
 
 
 class VoskRecognizer:
-    def __init__(self, model_dir: str | Path, *, hints: bool = False) -> None:
+    def __init__(
+        self, model_dir: str | Path, *, hints: bool = False, nbest: int = NBEST, repair: bool = True
+    ) -> None:
         folder = Path(model_dir)
         if not folder.is_dir():
             raise AsrError(
@@ -82,57 +110,102 @@ class VoskRecognizer:
             raise AsrError(f"asr.vosk_model: {folder} is broken ({err})") from None
         self._vosk = vosk
         self._hints = hints
+        self._nbest = nbest
+        self._repair = repair
         self._grammar: str | None = None
+        self._speech: DocumentSpeech | None = None
+        self._repairer: Repairer | None = None
         self._rec = None
         self._final: list[str] = []
-        self._partial = ""
+        self._so_far: tuple[tuple[str, ...], str] = ((), "")
 
-    def set_vocabulary(self, words: Iterable[str]) -> None:
+    def use_documents(self, speech: DocumentSpeech) -> None:
+        self._speech = speech
+        self._repairer = _repairer(speech) if self._repair else None
         if self._hints:
-            vocabulary = sorted({w.lower() for w in words} | set(QUESTION_WORDS))
+            vocabulary = sorted(speech.vocabulary | set(QUESTION_WORDS))
             self._grammar = json.dumps([*vocabulary, "[unk]"])
 
     def start(self) -> None:
         args = (self._model, SAMPLE_RATE) + ((self._grammar,) if self._grammar else ())
         self._rec = self._vosk.KaldiRecognizer(*args)
+        if self._nbest > 1:
+            self._rec.SetMaxAlternatives(self._nbest)
         self._final = []
-        self._partial = ""
+        self._so_far = ((), "")
 
     def feed(self, pcm: bytes) -> str:
         if self._rec.AcceptWaveform(pcm):
-            self._final.append(json.loads(self._rec.Result()).get("text", ""))
-            self._partial = " ".join(self._final).strip()
+            self._final.append(self._best(self._rec.Result()))
+            partial = ""
         else:
             partial = json.loads(self._rec.PartialResult()).get("partial", "")
-            self._partial = " ".join([*self._final, partial]).strip()
-        return self._partial
+        self._so_far = (tuple(self._final), partial)  # one assignment: peek sees both or neither
+        return " ".join([*self._final, partial]).strip()
 
     def peek(self) -> str:
-        """The latest partial transcript (Vosk's recognizer is not touched from here)."""
-        return _clean(self._partial)
+        """The finished segments (chosen and repaired as in `finish`) and the latest partial,
+        repaired (a partial has no alternatives); Vosk's recognizer is not touched from here."""
+        final, partial = self._so_far
+        return _clean(" ".join([*final, _pick([partial], self._speech, self._repairer)]))
 
     def finish(self) -> str:
-        self._final.append(json.loads(self._rec.FinalResult()).get("text", ""))
+        self._final.append(self._best(self._rec.FinalResult()))
         return _clean(" ".join(self._final))
+
+    def _best(self, result: str) -> str:
+        """One segment's transcript: {"text": ...}, or with alternatives
+        {"alternatives": [{"text": ..., "confidence": ...}, ...]} (best first)."""
+        parsed = json.loads(result)
+        if "alternatives" in parsed:
+            nbest = [a.get("text", "") for a in parsed["alternatives"]]
+        else:
+            nbest = [parsed.get("text", "")]
+        return _pick(nbest, self._speech, self._repairer)
 
 
 class PocketSphinxRecognizer:
     """Buffers the utterance and decodes it whole in `finish` (`feed` returns no partials):
     PocketSphinx's live cepstral-mean estimate makes block-by-block decoding of a short
-    question clearly worse than one full-utterance pass, which takes a fraction of real time."""
+    question clearly worse than one full-utterance pass, which takes a fraction of real time.
+    `peek` decodes the audio so far with the same `_decode` (document LM, n-best choice and
+    repair), so an early answer hears what `finish` would have heard."""
 
-    def __init__(self, fallback_reason: str | None = None) -> None:
-        """`fallback_reason`: why this replaces the configured Vosk engine (None: configured)."""
+    def __init__(
+        self,
+        *,
+        document_lm: bool = True,
+        nbest: int = NBEST,
+        repair: bool = True,
+        fallback_reason: str | None = None,
+    ) -> None:
+        """`document_lm=False` keeps the generic English LM and dictionary with documents;
+        `fallback_reason`: why this replaces the configured Vosk engine (None: configured)."""
         self.fallback_reason = fallback_reason
+        self._document_lm = document_lm
+        self._nbest = nbest
+        self._repair = repair
+        self._speech: DocumentSpeech | None = None
+        self._repairer: Repairer | None = None
+        self._decoder = self._load()
+
+    @staticmethod
+    def _load(**model: str | float) -> object:
         try:
             from pocketsphinx import Decoder
 
-            self._decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
+            return Decoder(samprate=SAMPLE_RATE, loglevel="FATAL", **model)
         except (ImportError, RuntimeError, ValueError) as err:
             raise AsrError(f"PocketSphinx cannot start ({err})") from None
 
-    def set_vocabulary(self, words: Iterable[str]) -> None:
-        """PocketSphinx keeps its full English dictionary (no hints)."""
+    def use_documents(self, speech: DocumentSpeech) -> None:
+        """Decode with the documents' LM and pronunciations (when `document_lm`)."""
+        self._speech = speech
+        self._repairer = _repairer(speech) if self._repair else None
+        if self._document_lm:
+            self._decoder = self._load(
+                lm=str(speech.language_model), dict=str(speech.dictionary), lw=DOCUMENT_LM_WEIGHT
+            )
 
     def start(self) -> None:
         self._audio = bytearray()
@@ -151,11 +224,18 @@ class PocketSphinxRecognizer:
         return text
 
     def _decode(self, audio: bytes) -> str:
+        """`audio` decoded as one utterance: the best-supported of the n-best, repaired."""
         self._decoder.start_utt()
         self._decoder.process_raw(audio, False, True)
         self._decoder.end_utt()
         hyp = self._decoder.hyp()
-        return _clean(hyp.hypstr if hyp is not None else "")
+        if hyp is None:
+            return ""
+        nbest = [hyp.hypstr]
+        if self._nbest > 1:
+            alternatives = (h.hypstr for h in self._decoder.nbest())
+            nbest += [h for h in itertools.islice(alternatives, self._nbest) if h != hyp.hypstr]
+        return _pick(nbest, self._speech, self._repairer)
 
 
 def _clean(text: str) -> str:

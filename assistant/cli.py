@@ -70,24 +70,39 @@ def _ask_arguments(p: argparse.ArgumentParser) -> None:
         "--threshold", type=finite_float, help="minimum score (default: answer.threshold)"
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("question", type=utf8_text)
+    p.add_argument(
+        "--audio",
+        metavar="WAV",
+        type=wav_to_read,
+        help="ask aloud: transcribe this WAV with the configured engine",
+    )
+    p.add_argument("question", type=utf8_text, nargs="?", default="")
 
 
 def _ask(args: argparse.Namespace) -> int:
     from assistant.answering import load_reader
 
     config = load_config(args.config)
-    if not args.question.strip():
-        raise UserError("the question is empty")
+    if bool(args.audio) == bool(args.question.strip()):
+        raise UserError("ask needs a question, or --audio WAV (not both)")
     shelf = Shelf(config)
     # --docs: read now, in memory; --library: that folder; else the state folder
     library = shelf.read_folder(args.docs) if args.docs else shelf.library(args.library)
     reader = load_reader(model_path(config, args.model), config.answer.threads)
     answerer = shelf.answerer(library, reader, top_k=args.top_k, threshold=args.threshold)
-    answer = answerer.answer(args.question)
+    heard = None
+    if args.audio:
+        from assistant.spoken import ask_audio
+
+        heard, answer = ask_audio(config, answerer, args.audio)
+    else:
+        answer = answerer.answer(args.question)
     if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        extra = {} if heard is None else {"heard": heard}
+        print(json.dumps({**answer.to_json(), **extra}, ensure_ascii=False))
         return 0
+    if heard is not None:
+        print(f"heard: {heard}")
     print(answer.text)
     if answer.score is not None:
         print(f"score: {answer.score:.2f}")

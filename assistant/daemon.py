@@ -314,7 +314,7 @@ class Daemon:
         self._mic_failed = False
         if self._stopping.is_set():
             return State.IDLE, turn
-        log.info("heard %r (end: %s, %.1f s)", heard, reason, time.monotonic() - started)
+        log.info("heard: %s (end: %s, %.1f s)", heard, reason, time.monotonic() - started)
         if not endpointer.heard_speech or not heard.strip():
             if turn.follow_up:
                 return State.IDLE, Turn()

@@ -2,9 +2,9 @@
 
 Each loaded folder or USB stick is one collection, stored in its own folder
 (`libraries/<id>/`: manifest.json, passages.jsonl (file, position, text, title, section),
-text/NNNN.txt with the full text of each
-document, so it survives the stick's removal); `assistant.catalog` keeps the list of current
-collections and switches it atomically.
+text/NNNN.txt with the full text of each document, so it survives the stick's removal, and
+speech/ with the speech recognizer's data for them, `assistant.doc_speech`); `assistant.catalog`
+keeps the list of current collections and switches it atomically.
 
 `load_folder` scans a folder (see `documents`), writes a complete new collection folder, fsyncs
 it, then switches the catalog to it: the collection of the same name is replaced, the others
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import time
@@ -34,6 +35,7 @@ from bm25s.stopwords import STOPWORDS_EN
 
 from assistant import catalog
 from assistant.catalog import MANIFEST, Entry
+from assistant.doc_speech import build_document_speech
 from assistant.documents import (
     Document,
     Limits,
@@ -81,11 +83,13 @@ def index_text(passage: Passage) -> str:
 @dataclass(frozen=True)
 class Collection:
     """One loaded folder or stick: its name, passages and manifest (source, loaded_at, files,
-    refusals, passages; {} for documents read in memory)."""
+    refusals, passages; {} for documents read in memory), and the folder it is stored in
+    (None for documents read in memory)."""
 
     name: str
     passages: list[Passage]
     manifest: dict
+    folder: Path | None = None
 
     @property
     def files(self) -> list[str]:
@@ -105,7 +109,7 @@ class Collection:
             raise LibraryError(f"{folder}: {NOT_YOURS}") from None
         except (OSError, ValueError, TypeError) as err:
             raise LibraryError(f"{folder}: damaged library ({err})") from None
-        return cls(name or manifest.get("name") or folder.name, passages, manifest)
+        return cls(name or manifest.get("name") or folder.name, passages, manifest, folder)
 
 
 def open_collections(folder: str | Path) -> list[Collection]:
@@ -172,10 +176,6 @@ class Library:
             for i, s in zip(docs[0], scores[0], strict=True)
             if s > 0 and np.isfinite(s)
         ]
-
-    def vocabulary(self) -> set[str]:
-        """Every lower-cased word of the library (speech-recognition vocabulary hints)."""
-        return {w for p in self.passages for w in _WORD.findall(p.text.lower())}
 
 
 @dataclass(frozen=True)
@@ -256,6 +256,9 @@ def load_folder(
             raise LibraryError(f"{state}: cannot write the library ({err})") from None
         try:
             _write_collection(new_dir, scan.documents, passages, summary)
+            speech = build_document_speech((d.text for d in scan.documents), new_dir)
+            _sync_files(speech.folder)
+            catalog.fsync_dir(new_dir)
             folder = new_dir.relative_to(state).as_posix()
             catalog.write_catalog(state, [*kept, Entry(name, folder)])
         except BaseException as err:
@@ -318,4 +321,12 @@ def _write_collection(
         folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     )
     catalog.fsync_dir(folder / "text")
+    catalog.fsync_dir(folder)
+
+
+def _sync_files(folder: Path) -> None:
+    """fsync the files of `folder` (written by another module: the speech data), then it."""
+    for path in folder.iterdir():
+        with path.open("rb") as f:
+            os.fsync(f.fileno())
     catalog.fsync_dir(folder)

@@ -7,11 +7,13 @@
 - `StickShelf(shelf, reader, recognizer, mounts)`: the daemon's view. It holds the answerer of
   the stored collections and loads each newly mounted USB stick in one worker thread (adding or
   refreshing the stick's collection, or replacing all, per `usb.mode`); the worker also opens
-  the new library (BM25 index and vocabulary: seconds for thousands of passages). A finished
-  load is applied only by `between_turns()`, which the daemon calls while idle, so the library
-  never changes during a turn and the swap itself is instant; it returns what to announce
-  ("Loaded 12 documents from KINGSTON."). The library's words become the recognizer's
-  vocabulary at each swap.
+  the new library (BM25 index: seconds for thousands of passages) and finds its speech model
+  (`assistant.spoken.library_speech`: the stored one of a single collection, else one built
+  from all collections' passages into a scratch folder the shelf owns). A finished load is
+  applied only by `between_turns()`, which the daemon calls while idle, so the library never
+  changes during a turn and the swap itself is instant; it returns what to announce ("Loaded
+  12 documents from KINGSTON."). The recognizer gets the library's speech model
+  (`use_documents`) at each swap.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
+import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +32,7 @@ from assistant.answering import Answerer, Reader
 from assistant.asr import Recognizer
 from assistant.catalog import MANIFEST
 from assistant.config import Config
+from assistant.doc_speech import DocumentSpeech
 from assistant.documents import Limits, scan_folder, supported_types
 from assistant.errors import LibraryError
 from assistant.library import (
@@ -40,6 +45,7 @@ from assistant.library import (
     open_collections,
 )
 from assistant.mounts import MountWatcher
+from assistant.spoken import library_speech
 from assistant.volumes import collection_name
 
 log = logging.getLogger(__name__)
@@ -134,11 +140,12 @@ class Shelf:
 
 @dataclass(frozen=True)
 class _Loaded:
-    """A finished stick load: what it did, and the whole library opened after it."""
+    """A finished stick load: what it did, the whole library opened after it, and its speech
+    model."""
 
     summary: LoadSummary
     library: Library
-    vocabulary: set[str]
+    speech: DocumentSpeech | None
 
 
 @dataclass
@@ -168,12 +175,15 @@ class StickShelf:
         self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="usb-load")
         self._loads: list[_StickLoad] = []  # in mount order; the worker runs them one by one
         self._last_poll = time.monotonic()
+        # the speech models built for several collections (see `library_speech`)
+        self._scratch = tempfile.TemporaryDirectory(prefix="qa-speech-", ignore_cleanup_errors=True)
+        self._speech: DocumentSpeech | None = None  # the one the recognizer uses
         try:
             library = shelf.library()
         except LibraryError as err:
             log.warning("%s", err)
         else:
-            self._use(library, library.vocabulary())
+            self._use(library, self._speech_of(library))
 
     def watch(self) -> None:
         """Queue a load for each new mount (the table is read at most every
@@ -201,7 +211,7 @@ class StickShelf:
         while self._loads and self._loads[0].future.done():
             load = self._loads.pop(0)
             try:
-                latest = load.future.result()
+                loaded = load.future.result()
             except LibraryError as err:
                 log.error("automatic load failed: %s", err)
                 news.append(LOAD_FAILED.format(name=load.name))
@@ -209,10 +219,13 @@ class StickShelf:
                 log.exception("automatic load crashed")
                 news.append(LOAD_FAILED.format(name=load.name))
             else:
+                if latest is not None:  # superseded before it was used
+                    self._discard(latest.speech)
+                latest = loaded
                 replaced_all = self.shelf.config.usb.mode == "replace"
                 news.append(_announcement(latest.summary, replaced_all))
         if latest is not None:
-            self._use(latest.library, latest.vocabulary)
+            self._use(latest.library, latest.speech)
         return news
 
     def close(self) -> None:
@@ -220,6 +233,7 @@ class StickShelf:
         self._loader.shutdown(wait=False, cancel_futures=True)
         if self.mounts is not None:
             self.mounts.close()
+        self._scratch.cleanup()
 
     def _load_stick(self, load: _StickLoad) -> _Loaded:
         # listing the folder first mounts an automounted stick, so its label can be read
@@ -229,17 +243,35 @@ class StickShelf:
         replace_all = self.shelf.config.usb.mode == "replace"
         summary = self.shelf.load(load.folder, name=load.name, replace_all=replace_all)
         library = self.shelf.library()
-        return _Loaded(summary, library, library.vocabulary())
+        return _Loaded(summary, library, self._speech_of(library))
 
-    def _use(self, library: Library, vocabulary: set[str]) -> None:
+    def _speech_of(self, library: Library) -> DocumentSpeech | None:
+        """The library's speech model; None (logged) when it cannot be built."""
+        try:
+            return library_speech(library, Path(self._scratch.name))
+        except OSError as err:
+            log.error("cannot build the speech model of the documents (%s)", err)
+            return None
+
+    def _use(self, library: Library, speech: DocumentSpeech | None) -> None:
+        """Answer from `library`; the recognizer uses `speech` (None: it keeps what it had)."""
         self.answerer = self.shelf.answerer(library, self.reader)
-        self.recognizer.set_vocabulary(vocabulary)
+        if speech is not None:
+            self.recognizer.use_documents(speech)
+            self._discard(self._speech)
+            self._speech = speech
         log.info(
             "library: %d passage(s) from %d file(s) in %d collection(s)",
             len(library),
             len(library.files),
             len(library.collections),
         )
+
+    def _discard(self, speech: DocumentSpeech | None) -> None:
+        """Remove a speech model this shelf built (not one stored with a collection)."""
+        scratch = Path(self._scratch.name)
+        if speech is not None and speech.folder.parent.parent == scratch:
+            shutil.rmtree(speech.folder.parent, ignore_errors=True)
 
 
 def _announcement(summary: LoadSummary, replaced_all: bool) -> str:

@@ -23,7 +23,7 @@ PREFIX=/opt/qa-assistant
 SHIPPED_BUNDLE="$HERE/../models/minilm-l6-qa-int8"  # the default bundle this project trained
 UNIT=qa-assistant.service
 NAME=qa-assistant
-APT_PACKAGES=(python3-venv libportaudio2 libespeak-ng1 alsa-utils)
+APT_PACKAGES=(python3-venv libportaudio2 libespeak-ng1 espeak-ng alsa-utils)
 # The Pi 5's GPIO goes through lgpio; gpiozero does not pull it in.
 PIP_EXTRA=("lgpio>=0.2.2")
 

@@ -65,6 +65,7 @@ def test_one_turn_from_a_file_to_a_file(tmp_path, question_wav, monkeypatch, cap
     assert frames(answer) > 8000  # espeak-ng said something
     out, err = capsys.readouterr()
     assert "INFO assistant.daemon: saying: fifty five minutes" in err
+    assert "INFO assistant.daemon: heard: how long is the journey" in err
     assert out == ""
 
 

