@@ -214,8 +214,7 @@ class Daemon:
                         self._say_now(MIC_PROBLEM)
             deadline = time.monotonic() + delay
             while time.monotonic() < deadline and not self._stopping.is_set():
-                self._tick()
-                time.sleep(TICK)
+                self._next_event()  # ticks; only a STOP (Ctrl-D in PC mode) matters here
             delay = min(delay * 2, MAX_BACKOFF)
         return False
 
