@@ -7,8 +7,10 @@ the same way.
 
 from __future__ import annotations
 
+import logging
 import queue
 
+from assistant.asr import ENGINES as ASR_ENGINES
 from assistant.asr import (
     VOSK_FALLBACK_SPOKEN,
     PocketSphinxRecognizer,
@@ -21,7 +23,10 @@ from assistant.config import Config
 from assistant.daemon import Daemon, Parts
 from assistant.mounts import MountWatcher
 from assistant.shelf import Shelf, StickShelf
+from assistant.tts import ENGINES as TTS_ENGINES
 from assistant.tts import Synthesizer, make_synthesizer
+
+log = logging.getLogger(__name__)
 
 
 def build_microphone(config: Config, input_wav: str | None = None) -> AudioInput:
@@ -89,6 +94,17 @@ def build_daemon(
         led=build_led(config),
     )
     daemon = Daemon(config, parts, events, once=once)
-    if isinstance(recognizer, PocketSphinxRecognizer) and recognizer.fallback_reason and not once:
+    fallback = isinstance(recognizer, PocketSphinxRecognizer) and recognizer.fallback_reason
+    if fallback and not once:
         daemon.say_when_idle(VOSK_FALLBACK_SPOKEN)
+    log.info(
+        "listening with %s; speaking with %s",
+        "PocketSphinx (no usable Vosk model)" if fallback else asr_label(config),
+        TTS_ENGINES[config.tts.engine].label(config.tts),
+    )
     return daemon
+
+
+def asr_label(config: Config) -> str:
+    """The configured speech recognizer, in words."""
+    return ASR_ENGINES[config.asr.engine].label(config.asr)

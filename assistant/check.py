@@ -142,8 +142,8 @@ def check_model(folder: str, threads: int, known: KnownQuestion) -> CheckResult:
 
 def check_asr(config: Config) -> CheckResult:
     """Load the configured recognizer exactly as the daemon does."""
-    from assistant.asr import ENGINES, PocketSphinxRecognizer
-    from assistant.assembly import build_recognizer
+    from assistant.asr import PocketSphinxRecognizer
+    from assistant.assembly import asr_label, build_recognizer
 
     started = time.monotonic()
     try:
@@ -156,7 +156,7 @@ def check_asr(config: Config) -> CheckResult:
             False,
             f"{recognizer.fallback_reason} (meanwhile the service uses PocketSphinx)",
         )
-    what = ENGINES[config.asr.engine].label(config.asr)
+    what = asr_label(config)
     return CheckResult("speech model", True, f"{what} loads ({time.monotonic() - started:.1f} s)")
 
 

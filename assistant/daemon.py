@@ -39,7 +39,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -214,8 +214,7 @@ class Daemon:
                         self._say_now(MIC_PROBLEM)
             deadline = time.monotonic() + delay
             while time.monotonic() < deadline and not self._stopping.is_set():
-                self._tick()
-                time.sleep(TICK)
+                self._next_event()  # ticks; only a STOP (Ctrl-D in PC mode) matters here
             delay = min(delay * 2, MAX_BACKOFF)
         return False
 
@@ -329,14 +328,16 @@ class Daemon:
             return heard, None
         return heard, answerer.answer(heard.strip(), cancelled=self._stopping.is_set)
 
-    @staticmethod
     def _settle(
-        early: Future[tuple[str, Answer | None]] | None,
+        self, early: Future[tuple[str, Answer | None]] | None
     ) -> tuple[str, Answer | None] | None:
-        """Wait for an early answer (the recognizer is free again afterwards); its result, or
-        None when there was none or it failed."""
+        """Wait for an early answer, ticking meanwhile (the recognizer is free again
+        afterwards); its result, or None when there was none or it failed."""
         if early is None:
             return None
+        while not early.done():
+            self._tick()
+            wait([early], timeout=TICK)
         try:
             return early.result()
         except Exception:

@@ -380,6 +380,9 @@ def split_passages(document: Document, min_words: int = 150, max_words: int = 25
         for n, piece in enumerate(_cut_long(line, max_words)):
             sections[-1][1].append((separator if n == 0 else " ", piece))
         separator = "\n"
+    if top and not any(pieces for _, pieces in sections):  # the title is all the text there is
+        pieces = _cut_long(title, max_words)
+        sections[0][1].extend(("\n\n" if n == 0 else " ", piece) for n, piece in enumerate(pieces))
     passages: list[Passage] = []
     for section, pieces in sections:
         for text in _group(pieces, min_words, max_words):

@@ -64,12 +64,13 @@ def question_over_pathological_passages() -> dict:
     from assistant.answering import Answerer
     from assistant.config import DEFAULT_MODEL
     from assistant.documents import Passage
-    from assistant.library import Library
+    from assistant.library import Collection, Library
     from assistant.qa.engine import QAEngine
 
     engine = QAEngine.from_bundle(DEFAULT_MODEL, threads=1)
     text = "The pump " + "ab," * 33_000
-    library = Library([Passage(f"p{n}.md", 1, text) for n in range(20)])
+    passages = [Passage(f"p{n}.md", 1, text) for n in range(20)]
+    library = Library([Collection("pump", passages, {})])
     answer = Answerer(library, engine, top_k=20).answer("Where is the pump?")
     return {"passages": 20, "characters_each": len(text), "timings_ms": answer.timings}
 

@@ -121,7 +121,7 @@ def run_setup(name: str, tts: dict, questions: list[Path], turns: int, work: Pat
     from gpiozero import Device
     from gpiozero.pins.mock import MockFactory
 
-    from assistant.daemon import build_daemon
+    from assistant.assembly import build_daemon
     from assistant.library import load_folder
 
     tts = dict(tts)

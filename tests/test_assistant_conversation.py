@@ -234,3 +234,21 @@ def test_an_early_answer_is_dropped_when_speech_goes_on(config, engine, pins, no
         wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
     assert daemon.last_turn.heard == "so when does the library open"
     assert voice.said == [ANSWER]
+
+
+def test_end_of_keyboard_input_stops_the_wait_for_a_microphone(
+    config, engine, pins, notify_socket
+) -> None:
+    daemon, _ = make_daemon(
+        config,
+        engine,
+        pins,
+        notify_socket,
+        microphone=ScriptedMicrophone(speech(), check_failures=1000),
+        transcripts=["x"],
+    )
+    with running(daemon) as thread:
+        wait_for(lambda: daemon.parts.microphone.check_failures < 1000)  # it is retrying
+        daemon.events.put(Event.STOP)
+        thread.join(timeout=10)
+        assert not thread.is_alive()

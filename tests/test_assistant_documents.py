@@ -189,6 +189,14 @@ def test_passages_group_paragraphs_within_bounds() -> None:
     assert " ".join(p.text for p in passages).split() == doc.text.split()
 
 
+def test_a_document_that_is_only_its_title_is_one_passage() -> None:
+    """A one-line PDF's line becomes its title; it must still be found by a question."""
+    passages = split_passages(Document("pump.pdf", "# Thepumpneedsoilbeforeitsfirstuse"))
+    assert [(p.text, p.title) for p in passages] == [
+        ("Thepumpneedsoilbeforeitsfirstuse", "Thepumpneedsoilbeforeitsfirstuse")
+    ]
+
+
 def test_a_long_paragraph_is_cut_at_sentences_then_words() -> None:
     sentences = " ".join(_words(40, f"s{k}w") + "." for k in range(12))  # 480 words
     no_stop = _words(600, "x")

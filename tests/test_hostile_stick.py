@@ -1,14 +1,16 @@
 """A hostile USB stick: every case of the adversarial pass (issue 18) built for real.
 
 Each stick holds one hostile file beside a good one and is loaded by `load_folder` in a child
-process, over a state folder that already holds a library. For each case: the load ends within
-`TIME_BOUND` (a hang fails, speed is never asserted), the child's peak memory stays under
-`MEMORY_BOUND_MB`, the hostile file gets the right refusal reason (or is read, when it is text
-after all), and the good file is loaded. A stick of nothing but hostile files keeps the previous
-library. Then the mixed stick (all cases plus good documents) is loaded, alone and under a
-running daemon that keeps answering.
+process, over a state folder that already holds a collection (the test documents); the stick
+becomes a collection of its own beside it. For each case: the load ends within `TIME_BOUND` (a
+hang fails, speed is never asserted), the child's peak memory stays under `MEMORY_BOUND_MB`, the
+hostile file gets the right refusal reason (or is read, when it is text after all), the stick's
+collection holds exactly the good files, and the collection already there is unchanged. A stick
+of nothing but hostile files keeps every collection. Then the mixed stick (all cases plus good
+documents) is loaded, alone and under a running daemon that keeps answering.
 """
 
+# ruff: noqa: F811 (the fixtures imported from test_assistant_daemon are parameters here)
 from __future__ import annotations
 
 import json
@@ -20,11 +22,16 @@ import threading
 from pathlib import Path
 
 import pytest
-import test_assistant_daemon as harness
 from hostile_files import CASES, GOOD, make_case, mixed_stick, write_bytes_name
-from test_assistant_daemon import (
+from test_assistant_daemon import (  # noqa: F401 (fixtures)
+    MOUNT_BASE,
     ScriptedMicrophone,
+    config,
+    engine,
     make_daemon,
+    mount_line,
+    notify_socket,
+    pins,
     press,
     running,
     speech,
@@ -32,31 +39,31 @@ from test_assistant_daemon import (
 )
 from test_assistant_support import LIBRARY_DOCS, oracle_engine
 
-import assistant.daemon as daemon_mod
+import assistant.shelf as shelf_mod
+from assistant import catalog
 from assistant.answering import MAX_WINDOWS_PER_PASSAGE, Answerer
+from assistant.audio import SAMPLE_RATE
 from assistant.config import DEFAULT_MODEL
 from assistant.documents import Document, Passage, split_passages
-from assistant.library import Library, LibraryError, load_folder
+from assistant.errors import LibraryError
+from assistant.library import Collection, Library, load_folder
+from assistant.mounts import MountWatcher
 from assistant.passage_bounds import MAX_CHARS, MAX_TOKENS, Size
 from assistant.qa.engine import QAEngine
 
 REPO = Path(__file__).resolve().parents[1]
 TIME_BOUND = 60  # seconds per load: generous, only proves that nothing hangs
 MEMORY_BOUND_MB = 500
-# the daemon tests' fixtures, shared
-config, engine, pins, notify_socket = (
-    harness.config,
-    harness.engine,
-    harness.pins,
-    harness.notify_socket,
-)
+PREVIOUS = LIBRARY_DOCS.name  # the collection the state folder already holds ("library")
+STICK = "stick"  # the collection a stick at tmp_path / "stick" becomes
 
 # Peak memory is VmHWM, the high-water mark of this process's own memory since exec (ru_maxrss
 # would also count the parent's, which Linux carries over into a child across fork and exec).
 _CHILD_LOAD = """
 import json, re, sys
 from pathlib import Path
-from assistant.library import LibraryError, load_folder
+from assistant.errors import LibraryError
+from assistant.library import load_folder
 try:
     summary = load_folder(sys.argv[1], sys.argv[2])
     out = {"documents": summary.documents, "lines": summary.lines(),
@@ -98,10 +105,21 @@ def load_in_child(stick: Path, state: Path, prefix: list[str] | None = None) -> 
 
 @pytest.fixture
 def state(tmp_path: Path) -> Path:
-    """A state folder that already holds a library (the test documents)."""
+    """A state folder that already holds a collection (the test documents)."""
     state = tmp_path / "state"
     load_folder(LIBRARY_DOCS, state)
     return state
+
+
+def collections(state: Path) -> dict[str, Collection]:
+    """The collections stored in `state`, by name (the catalog's order)."""
+    return {c.name: c for c in Library.open(state).collections}
+
+
+def collection_folder(state: Path, name: str) -> Path:
+    """The folder of collection `name` in `state`, as the catalog names it."""
+    (folder,) = [e.folder for e in catalog.read_catalog(state) if e.name == name]
+    return state / folder
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -112,6 +130,7 @@ def test_each_hostile_file_is_refused_or_read_and_the_good_one_loaded(
     stick.mkdir()
     (stick / "good.txt").write_text(GOOD)
     make_case(stick, name)
+    before = collections(state)
     result = load_in_child(stick, state)
     assert "good.txt" in result["documents"]
     reason = CASES[name][1]
@@ -119,7 +138,10 @@ def test_each_hostile_file_is_refused_or_read_and_the_good_one_loaded(
         assert name in result["documents"]
     else:
         assert result["refusals"][name].startswith(reason), result["refusals"]
-    assert Library.open(state).files == sorted(result["documents"])
+    after = collections(state)
+    assert list(after) == [PREVIOUS, STICK]
+    assert after[STICK].files == sorted(result["documents"])
+    assert after[PREVIOUS] == before[PREVIOUS]
 
 
 def test_a_stick_of_only_hostile_files_keeps_the_previous_library(
@@ -130,10 +152,12 @@ def test_a_stick_of_only_hostile_files_keeps_the_previous_library(
     for name, (_, reason) in CASES.items():
         if reason is not None:
             make_case(stick, name)
-    before = Library.open(state).passages
+    before = collections(state)
+    folders = sorted((state / catalog.LIBRARIES_DIR).iterdir())
     result = load_in_child(stick, state)
     assert "no readable document" in result["error"]
-    assert Library.open(state).passages == before
+    assert collections(state) == before
+    assert sorted((state / catalog.LIBRARIES_DIR).iterdir()) == folders
 
 
 def test_names_that_are_not_utf8_or_forge_lines_are_escaped(tmp_path: Path, state: Path) -> None:
@@ -148,8 +172,12 @@ def test_names_that_are_not_utf8_or_forge_lines_are_escaped(tmp_path: Path, stat
     assert result["lines"][1:] == [
         "  refused notes\\n  refused good.txt: forged.exe: unsupported file type .exe"
     ]
-    assert len(list((state / "libraries").iterdir())) == 1  # no half-written library left
-    manifest = json.loads((state / "library" / "manifest.json").read_text(encoding="utf-8"))
+    # no half-written collection left: the folders are exactly the catalog's two
+    listed = {(state / e.folder).resolve() for e in catalog.read_catalog(state)}
+    stored = {f.resolve() for f in (state / catalog.LIBRARIES_DIR).iterdir()}
+    assert len(listed) == 2 and stored == listed
+    manifest_path = collection_folder(state, STICK) / catalog.MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     assert [f["name"] for f in manifest["files"]] == result["documents"]
 
 
@@ -191,7 +219,7 @@ def test_libraries_of_another_user_give_a_clear_refusal(tmp_path: Path, state: P
     stick = tmp_path / "stick"
     stick.mkdir()
     (stick / "good.txt").write_text(GOOD)
-    library = (state / "library").resolve()
+    library = collection_folder(state, PREVIOUS)
     os.chown(library, 65534, 65534)
     library.chmod(0o700)
     os.chown(state / ".lock", 65534, 65534)
@@ -240,6 +268,7 @@ def test_the_mixed_stick_loads_the_good_documents_within_bounds(
 ) -> None:
     stick = tmp_path / "stick"
     mixed_stick(stick, LIBRARY_DOCS)
+    before = collections(state)
     result = load_in_child(stick, state)
     good = {"garden.md", "opening_hours.txt", "trains.html", "caf\\xe9.txt"}
     good |= {name for name, (_, reason) in CASES.items() if reason is None}
@@ -247,7 +276,10 @@ def test_the_mixed_stick_loads_the_good_documents_within_bounds(
     refused = {name for name, (_, reason) in CASES.items() if reason is not None}
     assert refused <= set(result["refusals"])
     assert len(result["lines"]) < 15
-    library = (state / "library").resolve()
+    after = collections(state)
+    assert after[STICK].files == sorted(result["documents"])
+    assert after[PREVIOUS] == before[PREVIOUS]
+    library = collection_folder(state, STICK)
     assert library.stat().st_mode & 0o777 == 0o755  # readable by the service whoever loads
 
 
@@ -275,7 +307,7 @@ def pathological_library(count: int) -> Library:
     """Passages of 100,000 characters without a space, as a library loaded before passages were
     bounded can hold (a load now cuts them, see test_passages_are_bounded...)."""
     text = "The pump " + "ab," * 33_000
-    return Library([Passage(f"p{n}.md", 1, text) for n in range(count)])
+    return Library([Collection("pump", [Passage(f"p{n}.md", 1, text) for n in range(count)], {})])
 
 
 def test_each_passage_is_read_for_a_bounded_number_of_windows(shipped_engine) -> None:
@@ -311,16 +343,27 @@ class SlowModel:
 
     def __init__(self, runner) -> None:
         self.runner = runner
+        self.fed: list[int] = []  # the WATCHDOG=1 sent so far (set by a test)
+        self.feeds: list[int] = []  # how many had been sent at each window
 
     def run(self, window):
+        self.feeds.append(len(self.fed))
         threading.Event().wait(0.1)
         return self.runner.run(window)
+
+
+def speech_with_a_pause() -> bytes:
+    """Speech, a pause long enough to start the early answer but too short to end the
+    question, then more speech: the early answer goes stale and the question is answered in
+    the thinking state."""
+    first, rest = speech(0.6), speech(0.4)
+    return first[: len(first) - 2 * SAMPLE_RATE] + bytes(2 * SAMPLE_RATE // 5) + rest
 
 
 def test_the_watchdog_is_fed_while_thinking(config, pins, notify_socket, tmp_path) -> None:
     engine = oracle_engine(tmp_path, {"nine in the morning": "open"})
     engine.runner = SlowModel(engine.runner)
-    mic = ScriptedMicrophone(speech())
+    mic = ScriptedMicrophone(speech_with_a_pause())
     question = "when does the library open, the garden grow and the train leave"
     daemon, voice = make_daemon(
         config, engine, pins, notify_socket, microphone=mic, transcripts=[question]
@@ -336,29 +379,58 @@ def test_the_watchdog_is_fed_while_thinking(config, pins, notify_socket, tmp_pat
     assert voice.said == ["nine in the morning"]
 
 
+def test_the_watchdog_is_fed_while_the_early_answer_is_read(
+    config, pins, notify_socket, tmp_path
+) -> None:
+    """The same question answered early (the transcript of the first pause): the model reads
+    in the early-answer worker while the loop waits for it, and the loop still feeds the
+    watchdog between the model's windows."""
+    engine = oracle_engine(tmp_path, {"nine in the morning": "open"})
+    engine.runner = slow = SlowModel(engine.runner)
+    mic = ScriptedMicrophone(speech())
+    question = "when does the library open, the garden grow and the train leave"
+    daemon, voice = make_daemon(
+        config, engine, pins, notify_socket, microphone=mic, transcripts=[question]
+    )
+    fed = []
+    watchdog = daemon.notifier.watchdog
+    daemon.notifier.watchdog = lambda: (fed.append(1), watchdog())[1]
+    slow.fed = fed
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        press(pins)
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+    assert voice.said == ["nine in the morning"]
+    assert len(slow.feeds) >= 3  # the model read at least three windows
+    assert slow.feeds[-1] > slow.feeds[0]  # WATCHDOG=1 was sent while it read
+
+
 def test_the_daemon_answers_while_it_loads_the_mixed_stick(
     config, engine, pins, notify_socket, tmp_path, monkeypatch
 ) -> None:
-    from assistant.mounts import MountWatcher
-
-    monkeypatch.setattr(daemon_mod, "MOUNT_POLL_SECONDS", 0.02)
+    monkeypatch.setattr(shelf_mod, "MOUNT_POLL_SECONDS", 0.02)
     media = tmp_path / "media"
     stick = media / "sda1"
     shutil.copytree(LIBRARY_DOCS, stick)
     for name in CASES:
         make_case(stick, name)
     table = tmp_path / "mountinfo"
-    base = "27 1 8:2 / / rw,relatime shared:1 - ext4 /dev/mmcblk0p2 rw\n"
-    table.write_text(base)
+    table.write_text(MOUNT_BASE)
     mic = ScriptedMicrophone(speech())
     daemon, voice = make_daemon(
-        config, engine, pins, notify_socket, microphone=mic, transcripts=["when does it open"]
+        config,
+        engine,
+        pins,
+        notify_socket,
+        microphone=mic,
+        transcripts=["when does it open"],
+        mounts=MountWatcher([str(media)], mountinfo=table),
     )
-    daemon.parts.mounts = MountWatcher([str(media)], mountinfo=table)
-    loaded = "Loaded 6 documents."
+    before = collections(config.state_dir)
+    loaded = "Loaded 6 documents from sda1."
     with running(daemon):
         wait_for(lambda: daemon.state.value == "idle")
-        table.write_text(base + f"61 27 8:1 / {stick} ro,nosuid,nodev,noexec - vfat /dev/sda1 ro\n")
+        table.write_text(MOUNT_BASE + mount_line(1, stick))
         for _ in range(200):  # questions until the load is announced (a bound, not a speed)
             if loaded in voice.said or "failed" in " ".join(voice.said):
                 break
@@ -368,8 +440,10 @@ def test_the_daemon_answers_while_it_loads_the_mixed_stick(
         assert loaded in voice.said, voice.said
         press(pins)
         wait_for(lambda: voice.said[-1] != loaded and daemon.state.value == "idle")
-    daemon.parts.mounts.close()
     answers = [said for said in voice.said if said != loaded]
     assert answers and set(answers) == {"nine in the morning"}
     readable = {name for name, (_, reason) in CASES.items() if reason is None}
-    assert Library.open(config.state_dir).files == sorted(readable | set(os.listdir(LIBRARY_DOCS)))
+    after = collections(config.state_dir)
+    assert list(after) == [PREVIOUS, "sda1"]
+    assert after["sda1"].files == sorted(readable | set(os.listdir(LIBRARY_DOCS)))
+    assert after[PREVIOUS] == before[PREVIOUS]
