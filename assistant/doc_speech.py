@@ -21,6 +21,7 @@ import logging
 import re
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,8 @@ QUESTION_WEIGHT = 3.0
 # The generic English LM's most likely words join the vocabulary as unigrams holding this share
 # of the documents' word count, so question words the documents lack can still be heard.
 ENGLISH_WORDS = 5000
+# at most this many document words missing from the CMU dictionary get espeak-ng pronunciations
+MAX_PRONOUNCED = 2000
 ENGLISH_WEIGHT = 0.1
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -125,9 +128,21 @@ def english_unigrams(count: int) -> dict[str, float]:
     return {w: p / total for w, p in probs.items()}
 
 
-def build_document_speech(texts: Iterable[str], collection: Path) -> DocumentSpeech:
+def _to_pronounce(unknown: set[str], sentences: list[list[str]]) -> list[str]:
+    """The words espeak-ng is asked to pronounce: the `MAX_PRONOUNCED` most frequent unknown
+    ones, so that a document of numbers or noise cannot make a load slow."""
+    counts = Counter(w for s in sentences for w in s if w in unknown)
+    words = sorted(unknown, key=lambda w: (-counts[w], w))
+    return sorted(words[:MAX_PRONOUNCED])
+
+
+def build_document_speech(
+    texts: Iterable[str], collection: Path, known: Iterable[Path] = (), *, espeak: bool = True
+) -> DocumentSpeech:
     """Write <collection>/speech for the documents' `texts`; the folder must not exist yet.
-    Raises OSError when it cannot be written."""
+    Pronunciations come from the CMU dictionary, then from the `known` dictionaries (those of
+    stored collections), then (with `espeak`) from espeak-ng. Raises OSError when it cannot be
+    written."""
     started = time.monotonic()
     sentences = list(_sentences(texts))
     patterns = _question_patterns()
@@ -137,7 +152,10 @@ def build_document_speech(texts: Iterable[str], collection: Path) -> DocumentSpe
     }
     vocabulary = {w for s in sentences for w in s} | {w for p in patterns for w in p} | set(english)
     pronunciations = read_dictionary(cmu_dictionary(), vocabulary)
-    missing = sorted(vocabulary - pronunciations.keys())
+    for dictionary in known:
+        unknown = vocabulary - pronunciations.keys()
+        pronunciations.update(read_dictionary(dictionary, unknown))
+    missing = _to_pronounce(vocabulary - pronunciations.keys(), sentences) if espeak else []
     for word, phones in espeak_pronunciations(missing).items():
         pronunciations[word] = [phones]
     sayable = set(pronunciations)

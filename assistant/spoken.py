@@ -25,13 +25,19 @@ from assistant.library import Library
 def library_speech(library: Library, scratch: Path) -> DocumentSpeech:
     """The one speech model for all of `library`'s collections: the data stored with its
     collection when it has exactly one and that one has it; otherwise built now from the
-    passages of every collection into a new folder under `scratch` (which the caller owns)."""
+    passages of every collection into a new folder under `scratch` (which the caller owns),
+    with the pronunciations the collections already store (espeak-ng only for collections that
+    store none)."""
     if len(library.collections) == 1 and library.collections[0].folder is not None:
         stored = open_document_speech(library.collections[0].folder)
         if stored is not None:
             return stored
+    stored = [open_document_speech(c.folder) if c.folder else None for c in library.collections]
+    known = [speech.dictionary for speech in stored if speech is not None]
     folder = Path(tempfile.mkdtemp(prefix="speech-", dir=scratch))
-    return build_document_speech((p.text for p in library.passages), folder)
+    # every collection's own words were pronounced (or left out) when it was loaded
+    espeak = any(speech is None for speech in stored)
+    return build_document_speech((p.text for p in library.passages), folder, known, espeak=espeak)
 
 
 def transcribe(recognizer: Recognizer, pcm: bytes) -> str:

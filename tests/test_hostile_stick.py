@@ -431,7 +431,7 @@ def test_the_daemon_answers_while_it_loads_the_mixed_stick(
     with running(daemon):
         wait_for(lambda: daemon.state.value == "idle")
         table.write_text(MOUNT_BASE + mount_line(1, stick))
-        for _ in range(200):  # questions until the load is announced (a bound, not a speed)
+        for _ in range(1000):  # questions until the load is announced (a bound, not a speed)
             if loaded in voice.said or "failed" in " ".join(voice.said):
                 break
             turns = daemon.turns
