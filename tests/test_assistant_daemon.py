@@ -159,7 +159,8 @@ class RecordingLed(StatusLed):
 
 
 class NotifySocket:
-    """A NOTIFY_SOCKET like systemd's: collects the datagrams the daemon sends."""
+    """A NOTIFY_SOCKET like systemd's: a reader thread collects every datagram the daemon
+    sends as it arrives (the kernel queues only a few, and a busy test would lose some)."""
 
     def __init__(self) -> None:
         self._dir = tempfile.mkdtemp(prefix="n", dir="/tmp")
@@ -167,15 +168,33 @@ class NotifySocket:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(self.path)
         self.sock.settimeout(0.01)
+        self._received: list[str] = []
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self._reader = threading.Thread(target=self._read, name="notify-socket", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while not self._closing.is_set():
+            try:
+                message = self.sock.recv(4096).decode()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self._received.append(message)
 
     def messages(self) -> list[str]:
-        out = []
-        with contextlib.suppress(TimeoutError):
-            while True:
-                out.append(self.sock.recv(4096).decode())
+        """Everything received since the last call (after a moment for datagrams in flight)."""
+        threading.Event().wait(0.05)
+        with self._lock:
+            out, self._received = self._received, []
         return out
 
     def close(self) -> None:
+        self._closing.set()
+        self._reader.join(timeout=5)
         self.sock.close()
         shutil.rmtree(self._dir)
 
