@@ -130,10 +130,6 @@ class Library:
             if s > 0 and np.isfinite(s)
         ]
 
-    def vocabulary(self) -> set[str]:
-        """Every lower-cased word of the library (speech-recognition vocabulary hints)."""
-        return {w for p in self.passages for w in _WORD.findall(p.text.lower())}
-
 
 @dataclass(frozen=True)
 class LoadSummary:
