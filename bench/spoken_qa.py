@@ -46,8 +46,8 @@ from assistant.answering import Answerer, load_reader  # noqa: E402
 from assistant.asr import PocketSphinxRecognizer  # noqa: E402
 from assistant.audio import FRAME_BYTES, SAMPLE_RATE, Endpointer, read_wav_16k  # noqa: E402
 from assistant.config import AnswerConfig, AudioConfig  # noqa: E402
-from assistant.doc_speech import speech_words  # noqa: E402
-from assistant.library import Library, load_folder  # noqa: E402
+from assistant.doc_speech import DocumentSpeech, speech_words  # noqa: E402
+from assistant.library import Library, LoadSummary, load_folder  # noqa: E402
 from assistant.qa.squad import Example, load_examples, score  # noqa: E402
 from assistant.spoken import answer_spoken, library_speech  # noqa: E402
 
@@ -277,6 +277,36 @@ def plot(rows: Sequence[Row], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def save(
+    args: argparse.Namespace,
+    examples: Sequence[Example],
+    summary: LoadSummary,
+    load_s: float,
+    speech: DocumentSpeech,
+    rows: list[Row],
+    details: list[dict],
+    endpoints: list[dict],
+) -> None:
+    """Write the JSON and the plot of what was measured so far (after every row)."""
+    result = {
+        "squad": str(args.squad),
+        "seed": args.seed,
+        "questions": len(examples),
+        "articles": len(summary.documents),
+        "passages": summary.passages,
+        "library_load_s": round(load_s, 1),
+        "speech_words": len(speech.vocabulary),
+        "rows": [vars(r) for r in rows],
+        "endpointing": endpoints,
+        "details": details,
+    }
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    if args.plot:
+        plot(rows, args.plot)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--squad", type=Path, default=ROOT.parent / "shared/data/qa-train/train.json")
@@ -368,27 +398,12 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 )
                 print(markdown(rows[-1:]).splitlines()[-1], flush=True)
+                save(args, examples, summary, load_s, speech, rows, details, [])
 
     print(markdown(rows))
     endpoints = endpointing_table(examples, args.conditions, voice, args.seed)
     print(endpointing_markdown(endpoints))
-    result = {
-        "squad": str(args.squad),
-        "seed": args.seed,
-        "questions": len(examples),
-        "articles": len(summary.documents),
-        "passages": summary.passages,
-        "library_load_s": round(load_s, 1),
-        "speech_words": len(speech.vocabulary),
-        "rows": [vars(r) for r in rows],
-        "endpointing": endpoints,
-        "details": details,
-    }
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    if args.plot:
-        plot(rows, args.plot)
+    save(args, examples, summary, load_s, speech, rows, details, endpoints)
     return 0
 
 

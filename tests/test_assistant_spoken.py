@@ -299,3 +299,10 @@ def test_silero_endpointing_ends_after_the_question(piper_question) -> None:
     assert reason == "silence"
     assert end > speech_end  # not cut short
     assert end < speech_end + 2 * SAMPLE_RATE * 2  # ended within the trailing silence
+
+
+def test_ask_audio_with_a_file_that_is_not_a_wav(tmp_path, capsys) -> None:
+    bad = tmp_path / "question.wav"
+    bad.write_text("not audio")
+    assert main(["ask", "--docs", str(LIBRARY_DOCS), "--audio", str(bad)]) == 2
+    assert "not a readable WAV file" in capsys.readouterr().err
