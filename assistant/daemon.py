@@ -67,7 +67,7 @@ MIC_PROBLEM = "I can't use the microphone. Please check that it is plugged in."
 NOTHING_YET = "I haven't answered a question yet."
 NOT_FROM_DOCUMENTS = "I didn't find that answer in your documents."
 # a pause this long (or half the end-of-question silence, if shorter) starts the early answer
-EARLY_ANSWER_PAUSE = 0.25
+EARLY_ANSWER_PAUSE = 0.2
 
 
 class State(enum.Enum):
