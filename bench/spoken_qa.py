@@ -147,14 +147,16 @@ def speech_end(pcm: bytes) -> float:
     return (loud[-1] + 1) * 480 / SAMPLE_RATE if len(loud) else 0.0
 
 
-def endpoint(pcm: bytes, snr_db: float | None, seed: int, method: str) -> tuple[str, float]:
-    """Run the `method` endpointer over the question with silence (plus the condition's
-    noise) around it: (end reason, seconds from the last word's end to the end of the turn;
-    negative = the question was cut short)."""
+def endpoint(
+    pcm: bytes, snr_db: float | None, seed: int, method: str, silence_seconds: float = 0.8
+) -> tuple[str, float]:
+    """Run the `method` endpointer (ending after `silence_seconds`) over the question with
+    silence (plus the condition's noise) around it: (end reason, seconds from the last word's
+    end to the end of the turn; negative = the question was cut short)."""
     padded = bytes(int(LEAD_S * SAMPLE_RATE) * 2) + pcm + bytes(int(TAIL_S * SAMPLE_RATE) * 2)
     if snr_db is not None:
         padded = with_noise(padded, snr_db, seed)
-    endpointer = Endpointer(AudioConfig(endpointing=method))
+    endpointer = Endpointer(AudioConfig(endpointing=method, silence_seconds=silence_seconds))
     last_word = LEAD_S + speech_end(pcm)
     for n, pos in enumerate(range(0, len(padded) - FRAME_BYTES + 1, FRAME_BYTES), start=1):
         reason = endpointer.push(padded[pos : pos + FRAME_BYTES])

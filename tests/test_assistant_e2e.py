@@ -128,7 +128,10 @@ def test_spoken_question_spoken_answer(pulse, voice, tmp_path) -> None:
             button.drive_low()
             button.drive_high()
             wait_for(lambda: daemon.state.value == "listening")
-            subprocess.run(["paplay", "--device=micsink", str(question_wav)], check=True)
+            # a long client buffer: on a busy machine a starved paplay would leave gaps of
+            # silence in the virtual microphone, which end the question early
+            play = ["paplay", "--device=micsink", "--latency-msec=1000", str(question_wav)]
+            subprocess.run(play, check=True)
             wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
         finally:
             daemon.stop()
