@@ -4,6 +4,7 @@
       library -> libraries/<id>      symlink, swapped with one rename(2): the switch is atomic
       libraries/<id>/manifest.json   source, time, files, refusals, passage count
       libraries/<id>/passages.jsonl  one {"file", "position", "text"} per line
+      libraries/<id>/embeddings.npy  one unit-length sentence embedding per passage (optional)
       libraries/<id>/text/NNNN.txt   the full text of each document (survives USB removal)
       .lock                          held (flock) by a load in progress
 
@@ -12,6 +13,12 @@ current one, fsyncs it, then swaps the symlink. Any failure before the swap - an
 folder, a stick pulled out mid-load, no readable document at all, a full disk - leaves the
 previous library exactly as it was. The BM25 index (bm25s) is rebuilt in memory when a library
 is opened: it is a cache of passages.jsonl, so a library can never hold a stale index.
+
+With a sentence encoder (`assistant.encoder`), a load also embeds every passage and stores the
+matrix as embeddings.npy, written and fsynced with the rest before the swap; the manifest names
+the encoder model's sha256. Searching then ranks by BM25 and embeddings together
+(`assistant.retrieval`). Embeddings made by another encoder, or missing, are recomputed in
+memory when the library is opened with an encoder.
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 
 from assistant.documents import Document, Limits, Passage, Refusal, scan_folder, split_passages
+from assistant.encoder import SentenceEncoder
+from assistant.retrieval import fuse, index_text
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +50,7 @@ CURRENT_LINK = "library"
 LIBRARIES_DIR = "libraries"
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
+EMBEDDINGS = "embeddings.npy"
 
 _STOPWORDS = frozenset(STOPWORDS_EN) | frozenset(
     "what when where who whom whose which why how does do did is are was were am has have had "
@@ -70,29 +80,53 @@ def tokenize(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Hit:
+    """A search result. `score` ranks: the fused score when the library has embeddings, else
+    BM25 divided by the query's best BM25 score (1.0 for the first hit)."""
+
     passage: Passage
-    score: float  # BM25
+    score: float
+    bm25: float = 0.0
+    cosine: float = 0.0  # query-passage embedding cosine (0 without an encoder)
 
 
 class Library:
-    """Passages plus their BM25 index; `search` returns the best `k` with a positive score."""
+    """Passages plus their BM25 index (and embeddings); `search` returns the best `k`.
 
-    def __init__(self, passages: Sequence[Passage], manifest: dict | None = None) -> None:
+    Without an encoder only passages sharing a term with the query are returned; with one
+    (`encoder` and `embeddings`, one row per passage) every passage is ranked.
+    """
+
+    def __init__(
+        self,
+        passages: Sequence[Passage],
+        manifest: dict | None = None,
+        *,
+        encoder: SentenceEncoder | None = None,
+        embeddings: np.ndarray | None = None,
+    ) -> None:
         self.passages = list(passages)
         self.manifest = manifest or {}
+        self.encoder = encoder
+        if encoder is not None and embeddings is None:
+            embeddings = encoder.embed_all([index_text(p) for p in self.passages])
+        self.embeddings = embeddings
         self._bm25 = bm25s.BM25()
         if self.passages:
-            self._bm25.index([tokenize(p.text) for p in self.passages], show_progress=False)
+            self._bm25.index([tokenize(index_text(p)) for p in self.passages], show_progress=False)
 
     @classmethod
     def from_documents(
-        cls, documents: Sequence[Document], min_words: int = 150, max_words: int = 250
+        cls,
+        documents: Sequence[Document],
+        min_words: int = 150,
+        max_words: int = 250,
+        encoder: SentenceEncoder | None = None,
     ) -> Library:
         passages = [p for d in documents for p in split_passages(d, min_words, max_words)]
-        return cls(passages)
+        return cls(passages, encoder=encoder)
 
     @classmethod
-    def open(cls, folder: str | Path) -> Library:
+    def open(cls, folder: str | Path, encoder: SentenceEncoder | None = None) -> Library:
         """The library stored in `folder` (a libraries/<id> folder or a state folder)."""
         folder = Path(folder)
         if (folder / CURRENT_LINK).exists():
@@ -105,7 +139,9 @@ class Library:
             raise LibraryError(f"{folder}: no document library there") from None
         except (OSError, ValueError, TypeError) as err:
             raise LibraryError(f"{folder}: damaged library ({err})") from None
-        return cls(passages, manifest)
+        return cls(
+            passages, manifest, encoder=encoder, embeddings=_stored_embeddings(folder, encoder)
+        )
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -115,15 +151,30 @@ class Library:
         return sorted({p.file for p in self.passages})
 
     def search(self, query: str, k: int) -> list[Hit]:
-        """The up-to-`k` passages best matching `query`, best first; [] when none shares a term."""
+        """The up-to-`k` passages best matching `query`, best first.
+
+        BM25 only: [] when no passage shares a term with the query.
+        """
         terms = tokenize(query)
+        if self.encoder is not None and self.embeddings is not None and self.passages:
+            bm25 = self._bm25.get_scores(terms) if terms else np.zeros(len(self.passages))
+            cosine = self.embeddings @ self.encoder.embed(query)
+            fused = fuse(bm25, cosine)
+            best = np.argsort(-fused, kind="stable")[:k]
+            return [
+                Hit(self.passages[i], float(fused[i]), float(bm25[i]), float(cosine[i]))
+                for i in best.tolist()
+            ]
         if not self.passages or not terms:
             return []
         docs, scores = self._bm25.retrieve(
             [terms], k=min(k, len(self.passages)), show_progress=False, n_threads=0
         )
+        best = float(scores[0][0]) if len(scores[0]) else 0.0
+        if not best > 0:
+            return []
         return [
-            Hit(self.passages[int(i)], float(s))
+            Hit(self.passages[int(i)], float(s) / best, float(s))
             for i, s in zip(docs[0], scores[0], strict=True)
             if s > 0 and np.isfinite(s)
         ]
@@ -158,9 +209,12 @@ def load_folder(
     limits: Limits | None = None,
     min_words: int = 150,
     max_words: int = 250,
+    encoder: SentenceEncoder | None = None,
+    progress: bool = False,
 ) -> LoadSummary:
     """Replace the library in `state_dir` by the documents of `source`, atomically.
 
+    With `encoder`, every passage is embedded too (`progress`: a tqdm bar while it runs).
     Raises `LibraryError` (previous library untouched) when the folder cannot be read, vanishes
     during the load, holds no readable document, or the new library cannot be written.
     """
@@ -185,6 +239,9 @@ def load_folder(
                 "the previous library is kept"
             )
         passages = [p for d in scan.documents for p in split_passages(d, min_words, max_words)]
+        embeddings = None
+        if encoder is not None:
+            embeddings = encoder.embed_all([index_text(p) for p in passages], progress=progress)
         summary = LoadSummary(
             str(source),
             [d.name for d in scan.documents],
@@ -199,7 +256,7 @@ def load_folder(
         except OSError as err:
             raise LibraryError(f"{state}: cannot write the library ({err})") from None
         try:
-            _write_library(new_dir, scan.documents, passages, summary)
+            _write_library(new_dir, scan.documents, passages, summary, encoder, embeddings)
             _swap(state, new_dir)
         except OSError as err:
             shutil.rmtree(new_dir, ignore_errors=True)
@@ -227,8 +284,34 @@ def _locked(state: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _stored_embeddings(folder: Path, encoder: SentenceEncoder | None) -> np.ndarray | None:
+    """The stored embeddings when they were made by `encoder` for these passages, else None."""
+    path = folder / EMBEDDINGS
+    manifest_path = folder / MANIFEST
+    if encoder is None or not path.is_file():
+        return None
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        embeddings = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as err:
+        log.warning("%s: unreadable (%s); embedding the passages again", path, err)
+        return None
+    if manifest.get("encoder") != encoder.model_id or embeddings.shape != (
+        manifest.get("passages"),
+        encoder.dim,
+    ):
+        log.info("%s: made by another encoder; embedding the passages again", path)
+        return None
+    return embeddings.astype(np.float32, copy=False)
+
+
 def _write_library(
-    folder: Path, documents: Sequence[Document], passages: Sequence[Passage], summary: LoadSummary
+    folder: Path,
+    documents: Sequence[Document],
+    passages: Sequence[Passage],
+    summary: LoadSummary,
+    encoder: SentenceEncoder | None,
+    embeddings: np.ndarray | None,
 ) -> None:
     (folder / "text").mkdir()
     files = []
@@ -247,6 +330,12 @@ def _write_library(
         "refusals": [asdict(r) for r in summary.refusals],
         "passages": len(passages),
     }
+    if encoder is not None and embeddings is not None:
+        with (folder / EMBEDDINGS).open("wb") as f:
+            np.save(f, embeddings, allow_pickle=False)
+            f.flush()
+            os.fsync(f.fileno())
+        manifest["encoder"] = encoder.model_id
     _write_synced(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     _fsync_dir(folder / "text")
     _fsync_dir(folder)
