@@ -1,9 +1,9 @@
 """Question -> top-k passages (BM25) -> the QA engine on each -> the best span, or "not found".
 
 The reader is anything with `answer(question, context) -> Span | None` (the lead's
-`assistant.qa.engine.QAEngine`). Span scores (start + end logit) are comparable across
-passages, so the best span over the k passages wins; when it scores below `threshold`, or no
-passage matches the question at all, the answer is `NOT_FOUND`.
+`assistant.qa.engine.QAEngine`). Each span is scored with its passage's retrieval score
+(`assistant.selection.answer_score`); the best over the k passages wins. When it scores below
+`threshold`, or no passage matches the question at all, the answer is `NOT_FOUND`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Protocol
 
 from assistant.library import Library
 from assistant.qa.decoding import Span
+from assistant.selection import answer_score
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class Answerer:
         t0 = time.perf_counter()
         hits = self.library.search(question, self.top_k)
         t1 = time.perf_counter()
-        best: tuple[Span, Source, str] | None = None
+        best: tuple[float, Span, Source, str] | None = None
         for hit in hits:
             if cancelled():
                 break
@@ -80,12 +81,16 @@ class Answerer:
             log.debug(
                 "%s#%d bm25=%.2f span=%r", hit.passage.file, hit.passage.position, hit.score, span
             )
-            if (
-                span is not None
-                and span.text.strip()
-                and (best is None or span.score > best[0].score)
-            ):
-                best = (span, Source(hit.passage.file, hit.passage.position), hit.passage.text)
+            if span is None or not span.text.strip():
+                continue
+            score = answer_score(span.score, hit)
+            if best is None or score > best[0]:
+                best = (
+                    score,
+                    span,
+                    Source(hit.passage.file, hit.passage.position),
+                    hit.passage.text,
+                )
         t2 = time.perf_counter()
         timings = {
             "retrieve_ms": round((t1 - t0) * 1000, 1),
@@ -94,13 +99,13 @@ class Answerer:
         }
         if best is None:
             return Answer(question, NOT_FOUND, False, None, None, timings=timings)
-        span, source, context = best
-        found = span.score >= self.threshold
+        score, span, source, context = best
+        found = score >= self.threshold
         return Answer(
             question,
             span.text.strip() if found else NOT_FOUND,
             found,
-            round(float(span.score), 3),
+            round(float(score), 3),
             source,
             context,
             timings,

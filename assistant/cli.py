@@ -20,6 +20,7 @@ from pathlib import Path
 from assistant.check import check_arguments, main_check
 from assistant.config import Config, ConfigError, load_config
 from assistant.documents import Limits
+from assistant.encoder import load_encoder
 from assistant.library import Library, LibraryError, has_library, load_folder
 
 log = logging.getLogger("assistant")
@@ -69,14 +70,17 @@ def open_library(config: Config, library_dir: str | None, docs: str | None) -> L
         if not scan.documents:
             raise UserError(f"{docs}: no readable document (.txt .md .html .pdf .docx)")
         return Library.from_documents(
-            scan.documents, config.library.passage_min_words, config.library.passage_max_words
+            scan.documents,
+            config.library.passage_min_words,
+            config.library.passage_max_words,
+            load_encoder(config.answer.retriever, config.answer.threads),
         )
     folder = Path(library_dir) if library_dir is not None else config.state_dir
     if not has_library(folder) and not (folder / "manifest.json").is_file():
         raise UserError(
             f"no documents are loaded (nothing in {folder}); load some with: qa-assistant load PATH"
         )
-    return Library.open(folder)
+    return Library.open(folder, load_encoder(config.answer.retriever, config.answer.threads))
 
 
 def model_path(config: Config, override: str | None) -> str:
@@ -144,6 +148,8 @@ def _load(args: argparse.Namespace) -> int:
         limits(config),
         config.library.passage_min_words,
         config.library.passage_max_words,
+        load_encoder(config.answer.retriever, config.answer.threads),
+        progress=sys.stderr.isatty(),
     )
     print("\n".join(summary.lines()))
     return 0

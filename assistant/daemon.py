@@ -48,6 +48,7 @@ from assistant.audio import (
 from assistant.button import Event, GpioButton, KeyboardButton, StatusLed
 from assistant.config import Config
 from assistant.documents import Limits
+from assistant.encoder import SentenceEncoder, load_encoder
 from assistant.errors import SetupError
 from assistant.library import Library, LibraryError, LoadSummary, has_library, load_folder
 from assistant.mounts import MountWatcher
@@ -86,6 +87,7 @@ class Parts:
     button: GpioButton | KeyboardButton | None = None
     led: StatusLed | None = None
     mounts: MountWatcher | None = None
+    encoder: SentenceEncoder | None = None  # dense retrieval; None = BM25 only
 
 
 class Daemon:
@@ -373,6 +375,7 @@ class Daemon:
             Limits(int(lib.max_file_mb * 1024 * 1024), lib.max_files),
             lib.passage_min_words,
             lib.passage_max_words,
+            self.parts.encoder,
         )
 
     def _finish_load(self, load: Future[LoadSummary]) -> None:
@@ -396,7 +399,7 @@ class Daemon:
             log.warning("no documents are loaded (nothing in %s)", state_dir)
             return
         try:
-            library = Library.open(state_dir)
+            library = Library.open(state_dir, self.parts.encoder)
         except LibraryError as err:
             log.error("%s", err)
             return
@@ -453,5 +456,6 @@ def build_daemon(
         button=button_part,
         led=StatusLed(config.led) if config.led.pin else None,
         mounts=MountWatcher(config.usb.watch) if config.usb.auto_load and not once else None,
+        encoder=load_encoder(config.answer.retriever, config.answer.threads),
     )
     return Daemon(config, parts, events, once=once)
