@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from tokenizers import BertWordPieceTokenizer
+from tokenizers.models import WordPiece
 from tqdm import tqdm
 
 from assistant.qa.bundle import MODEL_FILE, VOCAB_FILE, BundleError, load_bundle
-from assistant.qa.features import QATokenizer
 from assistant.qa.runner import LENGTH_STEP, interpreter_class
 
 ENCODER_KIND = "sentence-encoder"
@@ -33,9 +34,15 @@ class SentenceEncoder:
         self.max_seq_len = info.max_seq_len
         self.dim = int(info.extra["dim"])
         self.model_id = info.files[MODEL_FILE]  # sha256: which model made stored embeddings
-        self._tokenizer = QATokenizer(
-            folder / VOCAB_FILE, lowercase=info.lowercase, max_seq_len=info.max_seq_len
+        lowercase = info.lowercase
+        self._tokenizer = BertWordPieceTokenizer(
+            WordPiece.read_file(str(folder / VOCAB_FILE)),
+            lowercase=lowercase,
+            strip_accents=lowercase,
+            clean_text=True,
         )
+        vocab = self._tokenizer.get_vocab()
+        self._cls, self._sep, self._pad = vocab["[CLS]"], vocab["[SEP]"], vocab["[PAD]"]
         try:
             self._interpreter = interpreter_class()(
                 model_path=str(folder / MODEL_FILE), num_threads=threads
@@ -50,8 +57,8 @@ class SentenceEncoder:
 
     def embed(self, text: str) -> np.ndarray:
         """The unit-length float32 embedding of `text`."""
-        tok = self._tokenizer
-        ids = [tok.cls_id, *tok.encode(text).ids[: self.max_seq_len - 2], tok.sep_id]
+        pieces = self._tokenizer.encode(text, add_special_tokens=False).ids
+        ids = [self._cls, *pieces[: self.max_seq_len - 2], self._sep]
         length = min(-(-len(ids) // LENGTH_STEP) * LENGTH_STEP, self.max_seq_len)
         if length != self._length:
             for index in self._inputs.values():
@@ -59,7 +66,7 @@ class SentenceEncoder:
             self._interpreter.allocate_tensors()
             self._length = length
         feeds = {
-            "input_ids": np.full((1, length), tok.pad_id, dtype=np.int32),
+            "input_ids": np.full((1, length), self._pad, dtype=np.int32),
             "attention_mask": np.zeros((1, length), dtype=np.int32),
             "token_type_ids": np.zeros((1, length), dtype=np.int32),
         }
