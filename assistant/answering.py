@@ -1,4 +1,5 @@
-"""Question -> top-k passages (BM25) -> the QA engine on each -> the best span, or "not found".
+"""Question -> top-k passages (BM25 + embeddings) -> the QA engine on each -> the best span, or
+"not found".
 
 The reader is anything with `answer(question, context) -> Span | None` (the lead's
 `assistant.qa.engine.QAEngine`). Each span is scored with its passage's retrieval score
@@ -79,7 +80,12 @@ class Answerer:
                 break
             span = self.reader.answer(question, hit.passage.text)
             log.debug(
-                "%s#%d bm25=%.2f span=%r", hit.passage.file, hit.passage.position, hit.score, span
+                "%s#%d retrieval=%.2f cosine=%.2f span=%r",
+                hit.passage.file,
+                hit.passage.position,
+                hit.score,
+                hit.cosine,
+                span,
             )
             if span is None or not span.text.strip():
                 continue

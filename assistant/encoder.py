@@ -8,6 +8,7 @@ one `[CLS] text [SEP]` sequence and returns the mean-pooled, L2-normalised embed
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,7 +24,10 @@ ENCODER_KIND = "sentence-encoder"
 
 
 class SentenceEncoder:
-    """Embeds texts one at a time (batch 1, each run at its length rounded up to 32 tokens)."""
+    """Embeds texts one at a time (batch 1, each run at its length rounded up to 32 tokens).
+
+    Thread-safe: the daemon embeds a question while a USB load embeds passages.
+    """
 
     def __init__(self, folder: str | Path, *, threads: int = 2, verify: bool = True) -> None:
         """Load the retriever bundle in `folder`; raises `BundleError` naming a bad file."""
@@ -54,12 +58,17 @@ class SentenceEncoder:
         self._inputs = {role: details[name]["index"] for role, name in info.inputs.items()}
         self._output = runner.get_output_details()[info.outputs["embedding"]]["index"]
         self._length: int | None = None
+        self._lock = threading.Lock()
 
     def embed(self, text: str) -> np.ndarray:
         """The unit-length float32 embedding of `text`."""
         pieces = self._tokenizer.encode(text, add_special_tokens=False).ids
         ids = [self._cls, *pieces[: self.max_seq_len - 2], self._sep]
         length = min(-(-len(ids) // LENGTH_STEP) * LENGTH_STEP, self.max_seq_len)
+        with self._lock:
+            return self._run(ids, length)
+
+    def _run(self, ids: list[int], length: int) -> np.ndarray:
         if length != self._length:
             for index in self._inputs.values():
                 self._interpreter.resize_tensor_input(index, [1, length])

@@ -129,7 +129,7 @@ def main() -> int:
         grid.sort(key=lambda g: (-g["answered"], -g["f1_at_threshold"]))
         shipped = choose(rows, 5, RETRIEVAL_WEIGHT, COSINE_WEIGHT if encoder else 0.0)
         span_only = choose(rows, 3, 0.0, 0.0)
-        results[name] = {"shipped": shipped, "span_only_top3": span_only, "grid": grid}
+        results[name] = {"shipped": shipped, "span_only_top3": span_only, "grid": grid[:20]}
         print(
             f"== {name}: {sum(r['loaded'] for r in rows)} loaded, "
             f"{sum(not r['loaded'] for r in rows)} not loaded"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,15 @@ def test_embeddings_are_unit_length_and_rank_by_meaning(encoder: SentenceEncoder
 def test_long_texts_are_cut_to_the_bundle_length(encoder: SentenceEncoder) -> None:
     text = "The harbour ferry leaves at noon. " * 200
     assert np.allclose(encoder.embed(text), encoder.embed(text + " Cats sleep."), atol=1e-6)
+
+
+def test_concurrent_embedding_gives_the_same_vectors(encoder: SentenceEncoder) -> None:
+    # the daemon embeds a question while a USB load embeds passages (lengths differ: resizes)
+    texts = [f"The train number {i} leaves at noon. " * (1 + i % 6) for i in range(24)]
+    expected = encoder.embed_all(texts)
+    with ThreadPoolExecutor(4) as pool:
+        got = np.stack(list(pool.map(encoder.embed, texts)))
+    assert np.allclose(got, expected, atol=1e-6)
 
 
 def test_a_qa_model_is_not_a_retriever() -> None:
