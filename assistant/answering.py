@@ -1,10 +1,10 @@
-"""Question -> top-k passages (BM25, all collections) -> the QA engine on each -> the best span,
-or "not found".
+"""Question -> top-k passages (BM25 + embeddings, all collections) -> the QA engine on each ->
+the best span, or "not found".
 
 The reader is anything with `answer(question, context) -> Span | None`
-(`assistant.qa.engine.QAEngine`). Span scores (start + end logit) are comparable across
-passages, so the best span over the k passages wins; when it scores below `threshold`, or no
-passage matches the question at all, the answer is `NOT_FOUND`.
+(`assistant.qa.engine.QAEngine`). Each span is scored with its passage's retrieval score
+(`assistant.selection.answer_score`); the best over the k passages wins. When it scores below
+`threshold`, or no passage matches the question at all, the answer is `NOT_FOUND`.
 
 The work per question is bounded whatever the documents hold: each passage is read for at most
 `MAX_WINDOWS_PER_PASSAGE` model windows (and `passage_bounds.MAX_CHARS` characters), and the
@@ -26,6 +26,7 @@ from assistant.library import Library
 from assistant.passage_bounds import MAX_CHARS
 from assistant.qa.decoding import Span
 from assistant.replies import sentence_around
+from assistant.selection import answer_score
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class Answerer:
         deadline = time.monotonic() + self.budget_seconds
         hits = self.library.search(question, self.top_k)
         t1 = time.perf_counter()
-        best: tuple[Span, Source, str] | None = None
+        best: tuple[float, Span, Source, str] | None = None
         for hit in hits:
             if cancelled() or time.monotonic() > deadline:
                 break
@@ -110,15 +111,19 @@ class Answerer:
             context = hit.passage.text[:MAX_CHARS]
             span = self.reader.answer(question, context, _window_gate(cancelled, deadline))
             log.debug(
-                "%s#%d bm25=%.2f span=%r", hit.passage.file, hit.passage.position, hit.score, span
+                "%s#%d retrieval=%.2f cosine=%.2f span=%r",
+                hit.passage.file,
+                hit.passage.position,
+                hit.score,
+                hit.cosine,
+                span,
             )
-            if (
-                span is not None
-                and span.text.strip()
-                and (best is None or span.score > best[0].score)
-            ):
+            if span is None or not span.text.strip():
+                continue
+            score = answer_score(span.score, hit)
+            if best is None or score > best[0]:
                 source = Source(hit.collection, hit.passage.file, hit.passage.position)
-                best = (span, source, hit.passage.text)
+                best = (score, span, source, hit.passage.text)
         t2 = time.perf_counter()
         if time.monotonic() > deadline:
             log.warning(
@@ -131,13 +136,13 @@ class Answerer:
         }
         if best is None:
             return Answer(question, NOT_FOUND, False, None, None, timings=timings)
-        span, source, passage = best
-        found = span.score >= self.threshold
+        score, span, source, passage = best
+        found = score >= self.threshold
         return Answer(
             question,
             span.text.strip() if found else NOT_FOUND,
             found,
-            round(float(span.score), 3),
+            round(float(score), 3),
             source,
             timings,
             sentence_around(passage, span.start_char, span.end_char) if found else "",

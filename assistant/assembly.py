@@ -68,11 +68,14 @@ def build_daemon(
     output_wav: str | None = None,
 ) -> Daemon:
     """The daemon with the configured parts, all loaded now: a missing model, Vosk model,
-    voice or GPIO raises (SetupError/BundleError) before anything reports READY."""
+    retriever, voice or GPIO raises (SetupError/BundleError) before anything reports READY."""
     from assistant.answering import load_reader
 
     events: queue.Queue[Event] = queue.Queue()
     reader = load_reader(model, config.answer.threads)
+    shelf = Shelf(config)
+    if shelf.encoder is None:  # built now: a bad retriever bundle stops start-up before READY
+        log.info("retriever: none (answer.retriever is empty): BM25 only")
     recognizer = build_recognizer(config)
     synthesizer = build_synthesizer(config)
     once = input_wav is not None
@@ -85,7 +88,7 @@ def build_daemon(
         button_part = build_button(config, events)
     mounts = MountWatcher(config.usb.watch) if config.usb.auto_load and not once else None
     parts = Parts(
-        shelf=StickShelf(Shelf(config), reader, recognizer, mounts),
+        shelf=StickShelf(shelf, reader, recognizer, mounts),
         microphone=build_microphone(config, input_wav),
         recognizer=recognizer,
         synthesizer=synthesizer,

@@ -4,6 +4,8 @@
 
 - bundle:       the model bundle's files match the sha256 sums in its bundle.json;
 - model:        the model loads and answers a known question (`KNOWN_QUESTION`) correctly;
+- retriever:    the sentence encoder of answer.retriever loads (checksums too) and embeds a
+                sentence ("" = BM25 only, which passes);
 - speech model: the configured recognizer loads (`asr.ENGINES` names what it is);
 - voice: the configured voice renders a short phrase (and how long that took);
 - microphone / speaker: the configured ALSA devices open, by name, and record / play 0.1 s;
@@ -74,6 +76,7 @@ def run_checks(config: Config, known: KnownQuestion = KNOWN_QUESTION) -> list[Ch
     else:
         results.append(CheckResult("model", False, "not tried: the bundle check failed"))
     results += [
+        _guarded("retriever", check_retriever, config.answer.retriever, config.answer.threads),
         _guarded("speech model", check_asr, config),
         _guarded("voice", check_voice, config),
         _guarded("microphone", check_microphone, config),
@@ -138,6 +141,29 @@ def check_model(folder: str, threads: int, known: KnownQuestion) -> CheckResult:
         f"loaded in {loaded - started:.1f} s; {known.question!r} -> {text!r} "
         f"in {answered - loaded:.2f} s",
     )
+
+
+def check_retriever(folder: str, threads: int) -> CheckResult:
+    from assistant.encoder import SentenceEncoder
+    from assistant.qa.bundle import BundleError
+
+    if not folder:
+        return CheckResult("retriever", True, "none configured (answer.retriever): BM25 only")
+    if not Path(folder).exists():
+        return CheckResult(
+            "retriever",
+            False,
+            f"{folder} does not exist: copy the shipped models/minilm-l6-retriever-int8 there, "
+            'or set answer.retriever = "" for BM25 only',
+        )
+    try:
+        encoder = SentenceEncoder(folder, threads=threads)
+        encoder.embed(KNOWN_QUESTION.question)
+    except BundleError as err:
+        return CheckResult("retriever", False, str(err))
+    except (RuntimeError, ValueError) as err:
+        return CheckResult("retriever", False, f"the sentence encoder does not run: {err}")
+    return CheckResult("retriever", True, f"{folder}: loads and embeds ({encoder.dim} values)")
 
 
 def check_asr(config: Config) -> CheckResult:

@@ -132,7 +132,9 @@ def _load_arguments(p: argparse.ArgumentParser) -> None:
 
 def _load(args: argparse.Namespace) -> int:
     shelf = Shelf(load_config(args.config), args.state_dir)
-    summary = shelf.load(args.path, name=args.name, replace_all=args.replace_all)
+    summary = shelf.load(
+        args.path, name=args.name, replace_all=args.replace_all, progress=sys.stderr.isatty()
+    )
     print("\n".join(summary.lines()))
     return 0
 

@@ -5,7 +5,8 @@ range raises `ConfigError` whose message names the key (``audio.silence_seconds:
 typo in /etc/qa-assistant/config.toml stops the daemon before READY instead of being ignored.
 
     [library]   state_dir, max_file_mb, max_files, passage_min_words, passage_max_words
-    [answer]    model (bundle folder), threads, top_k, threshold, speak ("span" | "sentence")
+    [answer]    model (bundle folder), retriever (sentence-encoder bundle; "" = BM25 only),
+                threads, top_k, threshold, speak ("span" | "sentence")
     [audio]     input_device, output_device, endpointing ("silero" | "energy" | "webrtcvad"),
                 energy_threshold_db, vad_aggressiveness, silence_seconds, start_timeout_seconds,
                 max_seconds, hold_to_talk, volume, tones, follow_up_seconds
@@ -35,6 +36,7 @@ DEFAULT_CONFIG_PATH = Path("/etc/qa-assistant/config.toml")
 # install script copies it to /opt/qa-assistant/models/bundle, where the installed config points).
 DEFAULT_MODEL_NAME = "minilm-l6-qa-int8"
 DEFAULT_MODEL = str(Path(__file__).resolve().parents[1] / "models" / DEFAULT_MODEL_NAME)
+DEFAULT_RETRIEVER = str(Path(__file__).resolve().parents[1] / "models" / "minilm-l6-retriever-int8")
 
 
 class ConfigError(ValueError):
@@ -53,11 +55,13 @@ class LibraryConfig:
 @dataclass(frozen=True)
 class AnswerConfig:
     model: str = DEFAULT_MODEL  # bundle folder made by qa-convert
+    retriever: str = DEFAULT_RETRIEVER  # bundle made by qa-convert-encoder; "" = BM25 only
     threads: int = 2
-    top_k: int = 3
-    # start+end logit below which the answer is "not found"; 7.0 is the shipped model's,
-    # chosen on held-out data by bench/calibrate_threshold.py (models/<name>/README.md)
-    threshold: float = 7.0
+    top_k: int = 5
+    # answer score (`assistant.selection`) below which the answer is "not found"; chosen with
+    # top_k on held-out training articles by bench/calibrate_threshold.py for the shipped
+    # model and retriever (models/minilm-l6-qa-int8/README.md)
+    threshold: float = 28.0
     speak: str = "span"  # "span": the bare answer; "sentence": the sentence that holds it
 
 

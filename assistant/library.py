@@ -1,10 +1,13 @@
-"""The document library: named collections stored under the state folder, searched by BM25.
+"""The document library: named collections stored under the state folder, searched by BM25
+and sentence embeddings together.
 
 Each loaded folder or USB stick is one collection, stored in its own folder
 (`libraries/<id>/`: manifest.json, passages.jsonl (file, position, text, title, section),
 text/NNNN.txt with the full text of each document, so it survives the stick's removal, and
-speech/ with the speech recognizer's data for them, `assistant.doc_speech`); `assistant.catalog`
-keeps the list of current collections and switches it atomically.
+speech/ with the speech recognizer's data for them, `assistant.doc_speech`; with a sentence
+encoder, embeddings.npy: one unit-length embedding per passage, the manifest naming the
+encoder model's sha256); `assistant.catalog` keeps the list of current collections and
+switches it atomically.
 
 `load_folder` scans a folder (see `documents`), writes a complete new collection folder, fsyncs
 it, then switches the catalog to it: the collection of the same name is replaced, the others
@@ -14,7 +17,9 @@ collection exactly as it was. `forget` removes one collection the same way.
 
 `Library` searches the passages of all collections with one BM25 index (bm25s), rebuilt in
 memory when a library is opened: it is a cache of the passages.jsonl files, so it is never
-stale.
+stale. With a sentence encoder (`assistant.encoder`) it also stacks the collections' stored
+embeddings and ranks by BM25 and embeddings together (`assistant.retrieval`); a collection's
+embeddings made by another encoder, or missing, are recomputed in memory when it is opened.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import re
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import bm25s
@@ -45,13 +50,16 @@ from assistant.documents import (
     split_passages,
     supported_types,
 )
+from assistant.encoder import SentenceEncoder
 from assistant.errors import LibraryError
 from assistant.refusals import summary_lines
+from assistant.retrieval import fuse
 from assistant.state_access import NOT_YOURS, foreign_owner
 
 log = logging.getLogger(__name__)
 
 PASSAGES = "passages.jsonl"
+EMBEDDINGS = "embeddings.npy"
 
 _STOPWORDS = frozenset(STOPWORDS_EN) | frozenset(
     "what when where who whom whose which why how does do did is are was were am has have had "
@@ -76,29 +84,35 @@ def tokenize(text: str) -> list[str]:
 
 
 def index_text(passage: Passage) -> str:
-    """What retrieval matches a question against: the passage with its title and section."""
+    """What retrieval (BM25 and the encoder) matches a question against: the passage with its
+    title and section."""
     return f"{passage.title}\n{passage.section}\n{passage.text}"
 
 
 @dataclass(frozen=True)
 class Collection:
     """One loaded folder or stick: its name, passages and manifest (source, loaded_at, files,
-    refusals, passages; {} for documents read in memory), and the folder it is stored in
-    (None for documents read in memory)."""
+    refusals, passages; {} for documents read in memory), the folder it is stored in (None for
+    documents read in memory), and its passages' stored embeddings (None when there are none
+    made by the encoder it was opened with)."""
 
     name: str
     passages: list[Passage]
     manifest: dict
     folder: Path | None = None
+    embeddings: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def files(self) -> list[str]:
         return sorted({p.file for p in self.passages})
 
     @classmethod
-    def open(cls, name: str | None, folder: Path) -> Collection:
+    def open(
+        cls, name: str | None, folder: Path, encoder: SentenceEncoder | None = None
+    ) -> Collection:
         """The collection stored in `folder`, named `name` (None: the name in its manifest,
-        else the folder's); raises LibraryError when missing or damaged."""
+        else the folder's), with its embeddings when `encoder` made them; raises LibraryError
+        when missing or damaged."""
         try:
             manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
             with (folder / PASSAGES).open(encoding="utf-8") as f:
@@ -109,51 +123,85 @@ class Collection:
             raise LibraryError(f"{folder}: {NOT_YOURS}") from None
         except (OSError, ValueError, TypeError) as err:
             raise LibraryError(f"{folder}: damaged library ({err})") from None
-        return cls(name or manifest.get("name") or folder.name, passages, manifest, folder)
+        embeddings = _stored_embeddings(folder, manifest, len(passages), encoder)
+        name = name or manifest.get("name") or folder.name
+        return cls(name, passages, manifest, folder, embeddings)
 
 
-def open_collections(folder: str | Path) -> list[Collection]:
+def open_collections(
+    folder: str | Path, encoder: SentenceEncoder | None = None
+) -> list[Collection]:
     """Every collection of the state folder `folder` (in load order), or the one collection
-    folder `folder`; raises LibraryError when there is none or one is damaged."""
+    folder `folder`, with the embeddings `encoder` made of them (see `Collection.open`);
+    raises LibraryError when there is none or one is damaged."""
     folder = Path(folder)
     if (folder / MANIFEST).is_file():
-        return [Collection.open(None, folder)]
+        return [Collection.open(None, folder, encoder)]
     entries = catalog.read_catalog(folder)
     if not entries:
         raise LibraryError(f"{folder}: no document library there")
-    return [Collection.open(e.name, folder / e.folder) for e in entries]
+    return [Collection.open(e.name, folder / e.folder, encoder) for e in entries]
 
 
 @dataclass(frozen=True)
 class Hit:
+    """A search result from collection `collection`. `score` ranks: the fused score when the
+    library has embeddings, else BM25 divided by the query's best BM25 score (1.0 for the
+    first hit)."""
+
     passage: Passage
-    score: float  # BM25
+    score: float
     collection: str
+    bm25: float = 0.0
+    cosine: float = 0.0  # query-passage embedding cosine (0 without an encoder)
 
 
 class Library:
-    """The passages of all `collections` plus one BM25 index; `search` returns the best `k`."""
+    """The passages of all `collections` plus one BM25 index (and, with `encoder`, their
+    embeddings); `search` returns the best `k`.
 
-    def __init__(self, collections: Sequence[Collection]) -> None:
+    Without an encoder only passages sharing a term with the query are returned; with one every
+    passage is ranked. A collection without embeddings by `encoder` is embedded here.
+    """
+
+    def __init__(
+        self, collections: Sequence[Collection], *, encoder: SentenceEncoder | None = None
+    ) -> None:
         self.collections = list(collections)
         self.passages = [p for c in self.collections for p in c.passages]
         self._owners = [c.name for c in self.collections for _ in c.passages]
+        self.encoder = encoder
+        self.embeddings: np.ndarray | None = None
+        if encoder is not None:
+            self.embeddings = np.zeros((len(self.passages), encoder.dim), dtype=np.float32)
+            row = 0
+            for c in self.collections:
+                rows = c.embeddings
+                if rows is None or rows.shape != (len(c.passages), encoder.dim):
+                    rows = encoder.embed_all([index_text(p) for p in c.passages])
+                self.embeddings[row : row + len(c.passages)] = rows
+                row += len(c.passages)
         self._bm25 = bm25s.BM25()
         if self.passages:
             self._bm25.index([tokenize(index_text(p)) for p in self.passages], show_progress=False)
 
     @classmethod
     def from_documents(
-        cls, name: str, documents: Sequence[Document], min_words: int = 150, max_words: int = 250
+        cls,
+        name: str,
+        documents: Sequence[Document],
+        min_words: int = 150,
+        max_words: int = 250,
+        encoder: SentenceEncoder | None = None,
     ) -> Library:
         """One in-memory collection `name` of `documents` (nothing is stored)."""
         passages = [p for d in documents for p in split_passages(d, min_words, max_words)]
-        return cls([Collection(name, passages, {})])
+        return cls([Collection(name, passages, {})], encoder=encoder)
 
     @classmethod
-    def open(cls, folder: str | Path) -> Library:
-        """The library of `open_collections(folder)`."""
-        return cls(open_collections(folder))
+    def open(cls, folder: str | Path, encoder: SentenceEncoder | None = None) -> Library:
+        """The library of `open_collections(folder, encoder)`."""
+        return cls(open_collections(folder, encoder), encoder=encoder)
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -164,15 +212,36 @@ class Library:
         return sorted(f for c in self.collections for f in c.files)
 
     def search(self, query: str, k: int) -> list[Hit]:
-        """The up-to-`k` passages best matching `query`, best first; [] when none shares a term."""
+        """The up-to-`k` passages best matching `query`, best first.
+
+        BM25 only: [] when no passage shares a term with the query.
+        """
         terms = tokenize(query)
+        if self.encoder is not None and self.embeddings is not None and self.passages:
+            bm25 = self._bm25.get_scores(terms) if terms else np.zeros(len(self.passages))
+            cosine = self.embeddings @ self.encoder.embed(query)
+            fused = fuse(bm25, cosine)
+            best = np.argsort(-fused, kind="stable")[:k]
+            return [
+                Hit(
+                    self.passages[i],
+                    float(fused[i]),
+                    self._owners[i],
+                    bm25=float(bm25[i]),
+                    cosine=float(cosine[i]),
+                )
+                for i in best.tolist()
+            ]
         if not self.passages or not terms:
             return []
         docs, scores = self._bm25.retrieve(
             [terms], k=min(k, len(self.passages)), show_progress=False, n_threads=0
         )
+        best = float(scores[0][0]) if len(scores[0]) else 0.0
+        if not best > 0:
+            return []
         return [
-            Hit(self.passages[int(i)], float(s), self._owners[int(i)])
+            Hit(self.passages[int(i)], float(s) / best, self._owners[int(i)], bm25=float(s))
             for i, s in zip(docs[0], scores[0], strict=True)
             if s > 0 and np.isfinite(s)
         ]
@@ -210,10 +279,14 @@ def load_folder(
     *,
     name: str | None = None,
     replace_all: bool = False,
+    encoder: SentenceEncoder | None = None,
+    progress: bool = False,
 ) -> LoadSummary:
     """Store the documents of `source` as collection `name` (default: the folder's name),
     replacing the collection of that name - or, with `replace_all`, every collection - atomically.
 
+    With `encoder`, every passage is embedded too (`progress`: a tqdm bar while it runs) and
+    the embeddings are stored with the collection.
     Raises `LibraryError` (every collection untouched) when the folder cannot be read, vanishes
     during the load, holds no readable document, or the new collection cannot be written.
     """
@@ -255,7 +328,11 @@ def load_folder(
         except OSError as err:
             raise LibraryError(f"{state}: cannot write the library ({err})") from None
         try:
-            _write_collection(new_dir, scan.documents, passages, summary)
+            embeddings = None
+            if encoder is not None:
+                texts = [index_text(p) for p in passages]
+                embeddings = encoder.embed_all(texts, progress=progress)
+            _write_collection(new_dir, scan.documents, passages, summary, encoder, embeddings)
             speech = build_document_speech((d.text for d in scan.documents), new_dir)
             _sync_files(speech.folder)
             catalog.fsync_dir(new_dir)
@@ -296,8 +373,32 @@ def has_library(state_dir: str | Path) -> bool:
         return True
 
 
+def _stored_embeddings(
+    folder: Path, manifest: dict, passages: int, encoder: SentenceEncoder | None
+) -> np.ndarray | None:
+    """The stored embeddings of the collection in `folder` when `encoder` made them for these
+    `passages`, else None (the library then embeds the passages again)."""
+    path = folder / EMBEDDINGS
+    if encoder is None or not path.is_file():
+        return None
+    try:
+        embeddings = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as err:
+        log.warning("%s: unreadable (%s); embedding the passages again", path, err)
+        return None
+    if manifest.get("encoder") != encoder.model_id or embeddings.shape != (passages, encoder.dim):
+        log.info("%s: made by another encoder; embedding the passages again", path)
+        return None
+    return embeddings.astype(np.float32, copy=False)
+
+
 def _write_collection(
-    folder: Path, documents: Sequence[Document], passages: Sequence[Passage], summary: LoadSummary
+    folder: Path,
+    documents: Sequence[Document],
+    passages: Sequence[Passage],
+    summary: LoadSummary,
+    encoder: SentenceEncoder | None = None,
+    embeddings: np.ndarray | None = None,
 ) -> None:
     (folder / "text").mkdir()
     files = []
@@ -317,6 +418,12 @@ def _write_collection(
         "refusals": [asdict(r) for r in summary.refusals],
         "passages": len(passages),
     }
+    if encoder is not None and embeddings is not None:
+        with (folder / EMBEDDINGS).open("wb") as f:
+            np.save(f, embeddings, allow_pickle=False)
+            f.flush()
+            os.fsync(f.fileno())
+        manifest["encoder"] = encoder.model_id
     catalog.write_synced(
         folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     )

@@ -3,7 +3,9 @@
 - `Shelf(config)`: the collections stored in the state folder (`assistant.library`) with the
   configured limits and passage sizes: `load` a folder, `forget` a collection, list the
   `collections`, open the `library` (or read a folder in memory: `read_folder`), and build the
-  `answerer` from the [answer] settings. The CLI and the daemon both use it.
+  `answerer` from the [answer] settings. It builds the sentence encoder of `answer.retriever`
+  once (`encoder`) and uses it to embed what it loads and opens. The CLI and the daemon both
+  use it.
 - `StickShelf(shelf, reader, recognizer, mounts)`: the daemon's view. It holds the answerer of
   the stored collections and loads each newly mounted USB stick in one worker thread (adding or
   refreshing the stick's collection, or replacing all, per `usb.mode`); the worker also opens
@@ -23,6 +25,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,6 +37,7 @@ from assistant.catalog import MANIFEST
 from assistant.config import Config
 from assistant.doc_speech import DocumentSpeech
 from assistant.documents import Limits, scan_folder, supported_types
+from assistant.encoder import SentenceEncoder, load_encoder
 from assistant.errors import LibraryError
 from assistant.library import (
     Collection,
@@ -61,9 +65,31 @@ class NothingLoaded(LibraryError):
 class Shelf:
     """The collections of `state_dir` (default: library.state_dir), loaded per `config`."""
 
-    def __init__(self, config: Config, state_dir: str | Path | None = None) -> None:
+    _UNSET = object()
+
+    def __init__(
+        self,
+        config: Config,
+        state_dir: str | Path | None = None,
+        *,
+        encoder: SentenceEncoder | object | None = _UNSET,
+    ) -> None:
+        """`encoder`: the sentence encoder to use (None: BM25 only); by default the one of
+        `answer.retriever`, built on first use."""
         self.config = config
         self.state_dir = Path(state_dir) if state_dir is not None else config.state_dir
+        self._encoder = encoder
+        self._encoder_lock = threading.Lock()
+
+    @property
+    def encoder(self) -> SentenceEncoder | None:
+        """The sentence encoder of `answer.retriever` (None: BM25 only), built once; raises
+        `assistant.qa.bundle.BundleError` when the bundle is bad."""
+        with self._encoder_lock:
+            if self._encoder is Shelf._UNSET:
+                answer = self.config.answer
+                self._encoder = load_encoder(answer.retriever, answer.threads)
+            return self._encoder  # type: ignore[return-value]
 
     @property
     def limits(self) -> Limits:
@@ -71,9 +97,15 @@ class Shelf:
         return Limits(int(lib.max_file_mb * 1024 * 1024), lib.max_files)
 
     def load(
-        self, folder: str | Path, *, name: str | None = None, replace_all: bool = False
+        self,
+        folder: str | Path,
+        *,
+        name: str | None = None,
+        replace_all: bool = False,
+        progress: bool = False,
     ) -> LoadSummary:
-        """Store `folder` as collection `name` (default: its volume label, else its name)."""
+        """Store `folder` as collection `name` (default: its volume label, else its name), with
+        its passages' embeddings (`progress`: a bar while they are computed)."""
         lib = self.config.library
         return load_folder(
             folder,
@@ -83,6 +115,8 @@ class Shelf:
             lib.passage_max_words,
             name=name or collection_name(folder),
             replace_all=replace_all,
+            encoder=self.encoder,
+            progress=progress,
         )
 
     def forget(self, name: str) -> None:
@@ -105,7 +139,7 @@ class Shelf:
                 f"no documents are loaded (nothing in {folder}); "
                 "load some with: qa-assistant load PATH"
             )
-        return Library.open(folder)
+        return Library.open(folder, self.encoder)
 
     def read_folder(self, folder: str | Path) -> Library:
         """The documents of `folder` read now, in memory, as one collection (nothing stored)."""
@@ -117,7 +151,11 @@ class Shelf:
             raise LibraryError(f"{folder}: no readable document ({supported_types()})")
         lib = self.config.library
         return Library.from_documents(
-            collection_name(folder), scan.documents, lib.passage_min_words, lib.passage_max_words
+            collection_name(folder),
+            scan.documents,
+            lib.passage_min_words,
+            lib.passage_max_words,
+            self.encoder,
         )
 
     def answerer(

@@ -35,7 +35,7 @@ def row(spec: str) -> dict:
         "variant": label,
         "params_m": round(parameter_count(Path(checkpoint)) / 1e6, 1) if checkpoint else None,
         "mb": round(report["model_bytes"] / 1e6, 1),
-        "em": round(report["em"], 2),
+        "exact_match": round(report["exact_match"], 2),
         "f1": round(report["f1"], 2),
         "ms_per_question": round(report["latency_ms_mean"], 1),
         "questions": report["count"],
@@ -54,7 +54,7 @@ def main() -> int:
     for r in rows:
         params = "" if r["params_m"] is None else f"{r['params_m']}"
         print(
-            f"| {r['variant']} | {params} | {r['mb']} | {r['em']:.2f} | {r['f1']:.2f} | "
+            f"| {r['variant']} | {params} | {r['mb']} | {r['exact_match']:.2f} | {r['f1']:.2f} | "
             f"{r['ms_per_question']} ({r['threads']}) |"
         )
     if args.json:

@@ -1,4 +1,8 @@
-"""`qa-eval TARGET --squad FILE`: EM/F1, latency and memory of a bundle or a checkpoint."""
+"""`qa-eval TARGET --squad FILE`: EM/F1, latency and memory of a bundle or a checkpoint.
+
+With `--open`, the open-document benchmark (`converter.open_eval`): the file's articles are
+loaded as documents and each question is answered without its paragraph.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,15 @@ import os
 import sys
 from pathlib import Path
 
+from assistant.config import DEFAULT_RETRIEVER, AnswerConfig
+from assistant.encoder import SentenceEncoder
+from assistant.library import LibraryError
 from assistant.qa.bundle import BUNDLE_JSON, MODEL_FILE, BundleError
 from assistant.qa.engine import QAEngine
 from assistant.qa.evaluation import evaluate
 from assistant.qa.squad import SquadFormatError, load_examples
 from converter.errors import ConvertError
+from converter.open_eval import evaluate_open
 
 EXIT_USER_ERROR = 2
 
@@ -31,6 +39,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--doc-stride", type=int, default=128, help="checkpoints only")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the full report here")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--open", action="store_true", help="answer from the articles, not paragraphs")
+    p.add_argument(
+        "--held-out-articles",
+        type=int,
+        default=0,
+        metavar="N",
+        help="--open: do not load N articles, ask their questions too (false-answer rate)",
+    )
+    p.add_argument("--top-k", type=int, default=AnswerConfig.top_k, help="--open: passages read")
+    p.add_argument(
+        "--threshold", type=float, default=AnswerConfig.threshold, help="--open: not-found score"
+    )
+    p.add_argument(
+        "--retriever",
+        default=DEFAULT_RETRIEVER,
+        metavar="BUNDLE",
+        help='--open: sentence-encoder bundle ("" = BM25 only)',
+    )
     return p
 
 
@@ -38,10 +64,22 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO/WARNING lines
     try:
-        examples = load_examples(args.squad, limit=args.limit)
         engine, kind, size = _load(args)
-        report = evaluate(engine, examples, progress=not args.no_progress, desc=kind)
-    except (BundleError, ConvertError, SquadFormatError) as err:
+        if args.open:
+            report = evaluate_open(
+                engine,
+                SentenceEncoder(args.retriever, threads=args.threads) if args.retriever else None,
+                args.squad,
+                held_out=args.held_out_articles,
+                top_k=args.top_k,
+                threshold=args.threshold,
+                limit=args.limit,
+                progress=not args.no_progress,
+            )
+        else:
+            examples = load_examples(args.squad, limit=args.limit)
+            report = evaluate(engine, examples, progress=not args.no_progress, desc=kind)
+    except (BundleError, ConvertError, SquadFormatError, LibraryError, ValueError) as err:
         print(f"qa-eval: error: {err}", file=sys.stderr)
         return EXIT_USER_ERROR
     print(f"{args.target} [{kind}, {size / 1e6:.1f} MB, {args.threads} threads]")

@@ -21,6 +21,7 @@ DESTDIR="${DESTDIR:-}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PREFIX=/opt/qa-assistant
 SHIPPED_BUNDLE="$HERE/../models/minilm-l6-qa-int8"  # the default bundle this project trained
+SHIPPED_RETRIEVER="$HERE/../models/minilm-l6-retriever-int8"  # the dense retriever's encoder
 UNIT=qa-assistant.service
 NAME=qa-assistant
 APT_PACKAGES=(python3-venv libportaudio2 libespeak-ng1 espeak-ng alsa-utils)
@@ -124,6 +125,10 @@ install_files() {
     if [[ -d "$SHIPPED_BUNDLE" && ! -e "$DESTDIR$PREFIX/models/bundle" ]]; then
         cp -r "$SHIPPED_BUNDLE" "$DESTDIR$PREFIX/models/bundle"
         chmod -R a+rX "$DESTDIR$PREFIX/models/bundle"
+    fi
+    if [[ -d "$SHIPPED_RETRIEVER" && ! -e "$DESTDIR$PREFIX/models/retriever" ]]; then
+        cp -r "$SHIPPED_RETRIEVER" "$DESTDIR$PREFIX/models/retriever"
+        chmod -R a+rX "$DESTDIR$PREFIX/models/retriever"
     fi
     ln -sfn "$PREFIX/venv/bin/qa-assistant" "$DESTDIR/usr/local/bin/qa-assistant"
 }

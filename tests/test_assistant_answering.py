@@ -13,8 +13,10 @@ from test_assistant_support import LIBRARY_DOCS, oracle_engine
 import assistant.answering as answering
 from assistant.answering import NOT_FOUND, Answerer
 from assistant.cli import main
+from assistant.config import AnswerConfig
 from assistant.documents import scan_folder
 from assistant.library import Library, load_folder
+from assistant.selection import answer_score
 
 GOLD = {
     "nine in the morning": "open",
@@ -53,17 +55,25 @@ def test_answers_with_source(library, engine, question, answer, file) -> None:
     assert set(result.timings) == {"retrieve_ms", "read_ms", "total_ms"}
 
 
-def test_the_best_span_over_all_passages_wins(library, tmp_path) -> None:
-    # Two passages hold an answer; the reader scores the train one higher (listed first).
+def test_the_answer_score_adds_the_passage_retrieval_score(library, tmp_path) -> None:
+    # Two passages hold an answer; the reader scores the train one 1.0 higher, but the
+    # question matches the library's passage far better, and that decides.
     engine = oracle_engine(tmp_path, {"half past six": "train", "nine in the morning": "open"})
-    result = Answerer(library, engine, top_k=3).answer("Does the library open before the train?")
-    assert result.text == "half past six"
+    question = "Does the library open before the train?"
+    result = Answerer(library, engine, top_k=3).answer(question)
+    assert result.text == "nine in the morning"
+    hits = {h.passage.file: h for h in library.search(question, 3)}
+    assert hits["opening_hours.txt"].score == 1.0 > hits["trains.html"].score
+    span = engine.answer(question, hits["opening_hours.txt"].passage.text)
+    expected = answer_score(span.score, hits["opening_hours.txt"])
+    assert result.score == pytest.approx(expected, abs=1e-3)
 
 
 def test_below_threshold_is_not_found(library, engine) -> None:
     result = Answerer(library, engine, top_k=3, threshold=100.0).answer("When does it open?")
     assert (result.found, result.text) == (False, NOT_FOUND)
-    result = Answerer(library, engine, top_k=3).answer("Where are the power sockets?")
+    shipped = AnswerConfig().threshold
+    result = Answerer(library, engine, threshold=shipped).answer("Where are the power sockets?")
     assert result.text == NOT_FOUND  # retrieved, but the reader finds no answer there
 
 

@@ -24,7 +24,7 @@ from assistant.tts import make_synthesizer
 def test_defaults_when_nothing_is_configured() -> None:
     config = config_from_dict({})
     assert config == Config()
-    assert config.answer.top_k == 3
+    assert config.answer.top_k == 5
     assert config.audio.input_device == "default"
 
 

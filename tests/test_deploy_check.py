@@ -215,6 +215,7 @@ def test_main_check_prints_every_result(tmp_path: Path, capsys: pytest.CaptureFi
     assert names == [
         "bundle",
         "model",
+        "retriever",
         "speech model",
         "voice",
         "microphone",
@@ -224,4 +225,17 @@ def test_main_check_prints_every_result(tmp_path: Path, capsys: pytest.CaptureFi
     ]
     assert lines[0].startswith("FAIL  bundle: ")
     assert lines[1] == "FAIL  model: not tried: the bundle check failed"
-    assert lines[-1].endswith(" of 8 checks failed")
+    assert lines[2].startswith("ok    retriever: ")
+    assert lines[-1].endswith(" of 9 checks failed")
+
+
+def test_retriever_check(tmp_path: Path) -> None:
+    from assistant.check import check_retriever
+    from assistant.config import DEFAULT_MODEL, DEFAULT_RETRIEVER
+
+    assert check_retriever(DEFAULT_RETRIEVER, 1).ok
+    assert check_retriever("", 1).ok  # BM25 only
+    missing = check_retriever(str(tmp_path / "nowhere"), 1)
+    assert not missing.ok and "does not exist" in missing.message
+    qa_model = check_retriever(DEFAULT_MODEL, 1)
+    assert not qa_model.ok and "not a sentence-encoder bundle" in qa_model.message

@@ -70,7 +70,7 @@ def test_qa_eval_reports_and_refuses(bundle_copy: Path, tmp_path: Path, capsys) 
     assert report["kind"] == "tflite" and report["count"] == 4
     assert set(report["predictions"]) == {"q1", "q2", "q3", "q4"}
     for key in (
-        "em",
+        "exact_match",
         "f1",
         "latency_ms_mean",
         "latency_ms_p50",

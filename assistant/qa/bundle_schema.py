@@ -15,6 +15,9 @@ from typing import Any
 
 INPUT_ROLES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_ROLES = ("start_logits", "end_logits")
+# a sentence-encoder bundle (extra.kind, `assistant.encoder`) returns one embedding instead
+ENCODER_KIND = "sentence-encoder"
+ENCODER_OUTPUT_ROLES = ("embedding",)
 MIN_SEQ_LEN, MAX_SEQ_LEN = 64, 4096
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -87,7 +90,7 @@ FIELDS: dict[str, Callable[[str, Any], Any]] = {
     "lowercase": _boolean,
     "signature": _string,
     "inputs": _names(INPUT_ROLES[:1], INPUT_ROLES),
-    "outputs": _names(OUTPUT_ROLES, OUTPUT_ROLES),
+    "outputs": _names((), OUTPUT_ROLES + ENCODER_OUTPUT_ROLES),
     "quantization": _string,
     "source": _string,
     "converter_version": _string,
@@ -111,4 +114,9 @@ def check_bundle_fields(raw: Any) -> dict[str, Any]:
     missing = sorted(set(FIELDS) - set(raw) - OPTIONAL)
     if missing:
         raise SchemaError(f"{missing[0]}: missing")
-    return {name: FIELDS[name](name, value) for name, value in raw.items()}
+    fields = {name: FIELDS[name](name, value) for name, value in raw.items()}
+    encoder = (fields.get("extra") or {}).get("kind") == ENCODER_KIND
+    for role in ENCODER_OUTPUT_ROLES if encoder else OUTPUT_ROLES:
+        if role not in fields["outputs"]:
+            raise SchemaError(f"outputs: names no {role} tensor")
+    return fields

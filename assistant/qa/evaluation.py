@@ -20,10 +20,13 @@ from assistant.qa.squad import Example, score
 
 @dataclass
 class EvalReport:
-    """EM and F1 are x100. `predictions` maps question id to the predicted text ("" if none)."""
+    """EM (`exact_match`) and F1 are x100, under the official SQuAD key names.
+
+    `predictions` maps question id to the predicted text ("" if none).
+    """
 
     count: int
-    em: float
+    exact_match: float
     f1: float
     latency_ms_mean: float
     latency_ms_p50: float
@@ -41,7 +44,7 @@ class EvalReport:
 
     def summary(self) -> str:
         return (
-            f"{self.count} questions: EM {self.em:.2f}  F1 {self.f1:.2f}  |  latency "
+            f"{self.count} questions: EM {self.exact_match:.2f}  F1 {self.f1:.2f}  |  latency "
             f"mean {self.latency_ms_mean:.1f} ms  p50 {self.latency_ms_p50:.1f} ms  "
             f"p90 {self.latency_ms_p90:.1f} ms  |  {self.windows_per_s:.1f} windows/s  "
             f"total {self.total_s:.1f} s  peak RSS {self.peak_rss_mb:.0f} MB"
@@ -76,7 +79,7 @@ def evaluate(
     lat = np.asarray(latencies)
     return EvalReport(
         count=len(answerable),
-        em=100.0 * em_sum / len(answerable),
+        exact_match=100.0 * em_sum / len(answerable),
         f1=100.0 * f1_sum / len(answerable),
         latency_ms_mean=float(lat.mean()),
         latency_ms_p50=float(np.percentile(lat, 50)),

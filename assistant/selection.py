@@ -1,0 +1,27 @@
+"""The score that picks the answer among the passages read, and that "not found" thresholds.
+
+A span's start + end logit is only comparable within one passage: a passage that barely
+matches the question can still hold a confident-looking span, and a question whose answer is
+not loaded at all still gets one. The answer score adds the passage's retrieval evidence:
+
+    score = span_score + RETRIEVAL_WEIGHT * hit.score + COSINE_WEIGHT * hit.cosine
+
+`hit.score` is the fused BM25 + embedding score of `assistant.retrieval` (about 0..1; BM25
+scaled to the query's best hit when the library has no embeddings) and `hit.cosine` the
+query-passage embedding cosine, an absolute measure of topical match that BM25 lacks (0
+without an encoder). The weights, the number of passages read and the shipped "not found"
+threshold (config `answer.top_k`, `answer.threshold`) were chosen together on held-out
+TRAINING articles by bench/calibrate_threshold.py.
+"""
+
+from __future__ import annotations
+
+from assistant.library import Hit
+
+RETRIEVAL_WEIGHT = 20.0
+COSINE_WEIGHT = 15.0
+
+
+def answer_score(span_score: float, hit: Hit) -> float:
+    """The score of a span (start + end logit) found in the passage of `hit`."""
+    return span_score + RETRIEVAL_WEIGHT * hit.score + COSINE_WEIGHT * hit.cosine
