@@ -76,22 +76,14 @@ def extraction_figures(folder: Path) -> list[dict]:
 
 def answer_questions(folder: Path, questions: list[dict], model: Path) -> dict:
     """Load `folder` as the assistant does and answer every question; the scores and answers."""
-    from assistant.answering import Answerer, load_reader
+    from assistant.answering import load_reader
     from assistant.config import Config
-    from assistant.documents import scan_folder
-    from assistant.library import Library
+    from assistant.shelf import Shelf
 
     config = Config()
-    scan = scan_folder(folder)
-    library = Library.from_documents(
-        scan.documents, config.library.passage_min_words, config.library.passage_max_words
-    )
-    answerer = Answerer(
-        library,
-        load_reader(model, config.answer.threads),
-        top_k=config.answer.top_k,
-        threshold=config.answer.threshold,
-    )
+    shelf = Shelf(config)  # the retriever, passage sizes, top_k and threshold of `ask --docs`
+    library = shelf.read_folder(folder)
+    answerer = shelf.answerer(library, load_reader(model, config.answer.threads))
     results = []
     for q in tqdm(questions, desc="questions", unit="q"):
         answer = answerer.answer(q["question"])
@@ -120,7 +112,7 @@ def answer_questions(folder: Path, questions: list[dict], model: Path) -> dict:
             "right_rate": round(sum(r["right"] for r in mine) / len(mine), 3),
         }
     return {
-        "documents": len(scan.documents),
+        "documents": len(library.files),
         "passages": len(library),
         "top_k": config.answer.top_k,
         "threshold": config.answer.threshold,
