@@ -1,5 +1,5 @@
-"""What the assistant says about an answer: the span or its sentence, what was heard when the
-recognizer was unsure, and where the answer was found."""
+"""What the assistant says about an answer besides the answer itself: the sentence that holds
+it, and where it was found."""
 
 from __future__ import annotations
 
@@ -21,11 +21,6 @@ def sentence_around(text: str, start: int, end: int) -> str:
             finish = boundary.start()
             break
     return " ".join(text[begin:finish].split())
-
-
-def heard_preface(heard: str) -> str:
-    """Said before the answer when the recognizer was unsure, so a misheard question shows."""
-    return f"I heard: {heard.rstrip('?.!')}."
 
 
 def where_text(document: str, collection: str, sentence: str) -> str:

@@ -18,7 +18,7 @@ from gpiozero.pins.mock import MockFactory
 from assistant.audio import WavOutput, read_wav_16k, with_volume
 from assistant.button import Event, GpioButton, KeyboardButton
 from assistant.config import ButtonConfig
-from assistant.replies import heard_preface, sentence_around, where_text
+from assistant.replies import sentence_around, where_text
 from assistant.tones import TONES, tone_samples, write_tones
 from assistant.tts import Pyttsx3Synthesizer, TtsError, render_ahead, sentences
 
@@ -180,12 +180,9 @@ def test_sentence_around_a_span() -> None:
     assert sentence_around(text, across, text.index("twelve")).startswith("The library")
 
 
-def test_where_and_heard_texts() -> None:
+def test_where_text() -> None:
     assert where_text("opening_hours.txt", "KINGSTON", "It opens at nine.") == (
         "I found that in opening hours, on KINGSTON. It says: It opens at nine."
-    )
-    assert heard_preface("how many books can members borrow?") == (
-        "I heard: how many books can members borrow."
     )
 
 
