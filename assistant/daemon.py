@@ -366,9 +366,8 @@ class Daemon:
         answerer = self.parts.shelf.answerer
         assert answerer is not None  # listening is only entered with a library
         started = time.monotonic()
-        answer = turn.prepared
-        if answer is None or answer.question != turn.question:
-            answer = answerer.answer(turn.question, cancelled=self._thinking_cancelled)
+        # a prepared (early) answer was made for exactly this question: listening sets both
+        answer = turn.prepared or answerer.answer(turn.question, cancelled=self._thinking_cancelled)
         source = answer.source
         where = f"{source.collection}:{source.file}#{source.passage}" if source else "-"
         log.info(
