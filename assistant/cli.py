@@ -98,11 +98,14 @@ def _ask(args: argparse.Namespace) -> int:
     else:
         answer = answerer.answer(args.question)
     if args.json:
-        extra = {} if heard is None else {"heard": heard}
+        extra = {}
+        if heard is not None:
+            extra = {"heard": heard.text, "heard_confidence": heard.confidence}
         print(json.dumps({**answer.to_json(), **extra}, ensure_ascii=False))
         return 0
     if heard is not None:
-        print(f"heard: {heard}")
+        sure = "" if heard.confidence is None else f" (confidence {heard.confidence:.2f})"
+        print(f"heard: {heard.text}{sure}")
     print(answer.text)
     if answer.score is not None:
         print(f"score: {answer.score:.2f}")

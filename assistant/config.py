@@ -10,7 +10,7 @@ typo in /etc/qa-assistant/config.toml stops the daemon before READY instead of b
     [audio]     input_device, output_device, endpointing ("silero" | "energy" | "webrtcvad"),
                 energy_threshold_db, vad_aggressiveness, silence_seconds, start_timeout_seconds,
                 max_seconds, hold_to_talk, volume, tones, follow_up_seconds
-    [asr]       engine ("vosk" | "pocketsphinx"), vosk_model, vocabulary_hints
+    [asr]       engine ("vosk" | "pocketsphinx"), vosk_model, vocabulary_hints, say_heard_below
     [tts]       engine ("pyttsx3" | "piper"), piper_voice, voice, rate
     [button]    pin, pull_up, bounce_time, double_press_seconds, hold_seconds
     [led]       pin (0 = no LED), pwm
@@ -88,6 +88,8 @@ class AsrConfig:
     engine: str = "vosk"
     vosk_model: str = "/opt/qa-assistant/models/vosk-model"  # where install.sh/deploy put it
     vocabulary_hints: bool = False
+    # below this recognizer confidence the reply starts with "I heard: ..." (0 never, 1 always)
+    say_heard_below: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "audio.max_seconds": (1, 300),
     "audio.volume": (0, 4),
     "audio.follow_up_seconds": (0, 30),
+    "asr.say_heard_below": (0, 1),
     "tts.rate": (50, 500),
     "button.pin": (0, 53),
     "button.bounce_time": (0, 5),

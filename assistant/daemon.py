@@ -16,7 +16,9 @@ and calls `_tick()` at least every 100 ms, which sends WATCHDOG=1 (so the watchd
   (`Recognizer.peek`); when the pause turns out to be the end of the question, that answer is
   used, so recognition and reading overlap the end-of-speech wait instead of following it.
 - thinking: retrieval + the QA engine (unless the early answer stands); the watchdog is fed
-  and SIGTERM honoured between model windows.
+  and SIGTERM honoured between model windows. When the recognizer's confidence in the
+  question is below `asr.say_heard_below`, the reply starts with "I heard: <question>." so a
+  misheard question is noticed.
 - speaking: the reply is rendered sentence by sentence while it plays (`tts.render_ahead`),
   then a "done" or "failed" tone ends the turn; a press stops it and listens again, a double
   press repeats it, a hold says where it came from. With `audio.follow_up_seconds` the loop
@@ -44,13 +46,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.answering import Answer, Source
-from assistant.asr import Recognizer
+from assistant.asr import Heard, Recognizer
 from assistant.audio import FRAME_BYTES, AudioError, AudioInput, AudioOutput, Endpointer
 from assistant.button import Event, GpioButton, KeyboardButton, StatusLed
 from assistant.config import Config
 from assistant.errors import SetupError
 from assistant.notify import Notifier
-from assistant.replies import where_text
+from assistant.replies import heard_first, where_text
 from assistant.shelf import StickShelf
 from assistant.tones import write_tones
 from assistant.tts import Synthesizer, render_ahead
@@ -85,6 +87,7 @@ class Turn:
     `source`, and the stage timings (`*_ms` milliseconds, `*_s` seconds)."""
 
     heard: str = ""
+    confidence: float | None = None  # the recognizer's, in `heard` (None: it gave none)
     question: str = ""
     answer: str = ""
     source: Source | None = None
@@ -267,7 +270,7 @@ class Daemon:
         endpointer = Endpointer(audio)
         recognizer = self.parts.recognizer
         early_pause = min(EARLY_ANSWER_PAUSE, audio.silence_seconds / 2)
-        early: Future[tuple[str, Answer | None]] | None = None
+        early: Future[tuple[Heard, Answer | None]] | None = None
         early_stale = False  # speech went on after the early answer started
         partial = ""
         reason = None
@@ -302,7 +305,9 @@ class Daemon:
                     heard, answer = prepared
                 else:
                     heard, answer = recognizer.finish(), None
-                turn = replace(turn, heard=heard, prepared=answer).timed(
+                turn = replace(
+                    turn, heard=heard.text, confidence=heard.confidence, prepared=answer
+                ).timed(
                     listen_s=round(listened - started, 2),
                     asr_final_ms=round((time.monotonic() - listened) * 1000),
                 )
@@ -313,24 +318,30 @@ class Daemon:
         self._mic_failed = False
         if self._stopping.is_set():
             return State.IDLE, turn
-        log.info("heard: %s (end: %s, %.1f s)", heard, reason, time.monotonic() - started)
-        if not endpointer.heard_speech or not heard.strip():
+        log.info(
+            "heard: %s (confidence %s, end: %s, %.1f s)",
+            turn.heard,
+            _rounded(turn.confidence),
+            reason,
+            time.monotonic() - started,
+        )
+        if not endpointer.heard_speech or not turn.heard.strip():
             if turn.follow_up:
                 return State.IDLE, Turn()
             return State.SPEAKING, replace(turn, answer=NOTHING_HEARD, tone="failed")
-        return State.THINKING, replace(turn, question=heard.strip())
+        return State.THINKING, replace(turn, question=turn.heard.strip())
 
-    def _early_answer(self) -> tuple[str, Answer | None]:
+    def _early_answer(self) -> tuple[Heard, Answer | None]:
         """In the worker: the transcript so far and its answer (None without a question)."""
         heard = self.parts.recognizer.peek()
         answerer = self.parts.shelf.answerer
-        if not heard.strip() or answerer is None:
+        if not heard.text.strip() or answerer is None:
             return heard, None
-        return heard, answerer.answer(heard.strip(), cancelled=self._stopping.is_set)
+        return heard, answerer.answer(heard.text.strip(), cancelled=self._stopping.is_set)
 
     def _settle(
-        self, early: Future[tuple[str, Answer | None]] | None
-    ) -> tuple[str, Answer | None] | None:
+        self, early: Future[tuple[Heard, Answer | None]] | None
+    ) -> tuple[Heard, Answer | None] | None:
         """Wait for an early answer, ticking meanwhile (the recognizer is free again
         afterwards); its result, or None when there was none or it failed."""
         if early is None:
@@ -374,9 +385,13 @@ class Daemon:
             "answer %r (score %s, source %s, %s)", answer.text, answer.score, where, answer.timings
         )
         speak_sentence = self.config.answer.speak == "sentence" and answer.sentence
+        reply = answer.sentence if speak_sentence else answer.text
+        unsure = turn.confidence is not None and turn.confidence < self.config.asr.say_heard_below
+        if unsure:
+            reply = heard_first(turn.question, reply, span=answer.found and not speak_sentence)
         turn = replace(
             turn,
-            answer=answer.sentence if speak_sentence else answer.text,
+            answer=reply,
             source=source,
             sentence=answer.sentence,
             tone="done" if answer.found else "failed",
@@ -417,9 +432,10 @@ class Daemon:
             self.last_answer = turn
         source = turn.source
         log.info(
-            "turn %d: heard %r, answer %r, source %s, timings %s",
+            "turn %d: heard %r (confidence %s), answer %r, source %s, timings %s",
             self.turns,
             turn.heard,
+            _rounded(turn.confidence),
             turn.answer,
             f"{source.collection}:{source.file}#{source.passage}" if source else "-",
             turn.timings,
@@ -508,3 +524,7 @@ class Daemon:
     def _show(self, state: str) -> None:
         if self.parts.led is not None:
             self.parts.led.show(state)
+
+
+def _rounded(confidence: float | None) -> str:
+    return "-" if confidence is None else f"{confidence:.2f}"

@@ -1,5 +1,5 @@
 """What the assistant says about an answer besides the answer itself: the sentence that holds
-it, and where it was found."""
+it, where it was found, and what was heard when the recognizer was unsure."""
 
 from __future__ import annotations
 
@@ -28,3 +28,9 @@ def where_text(document: str, collection: str, sentence: str) -> str:
     name = PurePath(document).stem.replace("_", " ").replace("-", " ")
     place = f"{name}, on {collection}" if collection else name
     return f"I found that in {place}. It says: {sentence}"
+
+
+def heard_first(heard: str, answer: str, *, span: bool) -> str:
+    """The reply to a question the recognizer was unsure of: what it heard, then the answer
+    (`span`: a bare answer span, introduced as such; otherwise a sentence or a message)."""
+    return f"I heard: {heard}. " + (f"The answer is: {answer}." if span else answer)

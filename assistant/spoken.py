@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from assistant.answering import Answer, Answerer
-from assistant.asr import Recognizer, make_recognizer
+from assistant.asr import Heard, Recognizer, make_recognizer
 from assistant.audio import FRAME_BYTES, read_wav_16k
 from assistant.config import Config
 from assistant.doc_speech import DocumentSpeech, build_document_speech, open_document_speech
@@ -40,27 +40,28 @@ def library_speech(library: Library, scratch: Path) -> DocumentSpeech:
     return build_document_speech((p.text for p in library.passages), folder, known, espeak=espeak)
 
 
-def transcribe(recognizer: Recognizer, pcm: bytes) -> str:
-    """The transcript of 16 kHz mono int16 `pcm`, fed in 30 ms frames as the microphone does."""
+def transcribe(recognizer: Recognizer, pcm: bytes) -> Heard:
+    """What the recognizer hears in 16 kHz mono int16 `pcm`, fed in 30 ms frames as the
+    microphone does."""
     recognizer.start()
     for pos in range(0, len(pcm), FRAME_BYTES):
         recognizer.feed(pcm[pos : pos + FRAME_BYTES])
     return recognizer.finish()
 
 
-def answer_spoken(answerer: Answerer, recognizer: Recognizer, pcm: bytes) -> tuple[str, Answer]:
+def answer_spoken(answerer: Answerer, recognizer: Recognizer, pcm: bytes) -> tuple[Heard, Answer]:
     """(what was heard, the answer to it); the answer's timings gain `asr_ms` and a total that
     includes it. An empty transcript matches no passage: it is answered as not found."""
     started = time.perf_counter()
     heard = transcribe(recognizer, pcm)
     asr_ms = round((time.perf_counter() - started) * 1000, 1)
-    answer = answerer.answer(heard)
+    answer = answerer.answer(heard.text)
     timings = {"asr_ms": asr_ms, **answer.timings}
     timings["total_ms"] = round(asr_ms + answer.timings.get("total_ms", 0.0), 1)
     return heard, dataclasses.replace(answer, timings=timings)
 
 
-def ask_audio(config: Config, answerer: Answerer, wav: str) -> tuple[str, Answer]:
+def ask_audio(config: Config, answerer: Answerer, wav: str) -> tuple[Heard, Answer]:
     """`qa-assistant ask --audio`: the WAV (any rate/channels) through the configured engine
     with the speech data of the answerer's library, then answered."""
     pcm = read_wav_16k(Path(wav))

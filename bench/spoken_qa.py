@@ -12,8 +12,10 @@ and pronunciations), nbest (10 hypotheses, the best supported by the documents),
 (near-miss words moved to document words), all (every lever: the default).
 
 Reported per condition and lever: WER, spoken open F1 next to typed open F1 on the same
-questions, the not-found rate, and seconds of ASR per second of audio. JSON (--json) and a PNG
-plot (--plot).
+questions, the not-found rate, and seconds of ASR per second of audio; and per condition how
+well the recognizer's confidence tells misheard questions (WER > 1/3) from well heard ones
+(WER <= 0.2): the share of each that would be answered with "I heard: ..." at
+`asr.say_heard_below`, and the AUC. JSON (--json) and a PNG plot (--plot).
 
 Usage: .venv/bin/python bench/spoken_qa.py --squad ../shared/data/qa-train/train.json \\
            --articles 6 --questions 40 [--conditions clean snr10] [--levers baseline all]
@@ -45,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.answering import Answerer, load_reader  # noqa: E402
 from assistant.asr import PocketSphinxRecognizer  # noqa: E402
 from assistant.audio import FRAME_BYTES, SAMPLE_RATE, Endpointer, read_wav_16k  # noqa: E402
-from assistant.config import AnswerConfig, AudioConfig  # noqa: E402
+from assistant.config import AnswerConfig, AsrConfig, AudioConfig  # noqa: E402
 from assistant.doc_speech import DocumentSpeech, speech_words  # noqa: E402
 from assistant.library import Library, LoadSummary, load_folder  # noqa: E402
 from assistant.qa.squad import Example, load_examples, score  # noqa: E402
@@ -205,6 +207,57 @@ def endpointing_markdown(rows: Sequence[dict]) -> str:
     return "\n".join(lines)
 
 
+MISHEARD_WER = 1 / 3  # a question this garbled is worth saying back
+WELL_HEARD_WER = 0.2
+
+
+def confidence_table(details: Sequence[dict]) -> list[dict]:
+    """Per lever and condition: the share of misheard and of well-heard questions whose
+    confidence is below `asr.say_heard_below` (answered with "I heard: ..."), and the AUC of
+    the confidence for telling them apart (1: perfect, 0.5: chance)."""
+    below = AsrConfig().say_heard_below
+    rows = []
+    for lever, condition in dict.fromkeys((d["lever"], d["condition"]) for d in details):
+        got = [d for d in details if (d["lever"], d["condition"]) == (lever, condition)]
+        conf = [(d["confidence"] or 0.0, d["wer"]) for d in got]
+        bad = [c for c, wer in conf if wer > MISHEARD_WER]
+        good = [c for c, wer in conf if wer <= WELL_HEARD_WER]
+        pairs = [(b < g) + 0.5 * (b == g) for b in bad for g in good]
+        rows.append(
+            {
+                "lever": lever,
+                "condition": condition,
+                "questions": len(got),
+                "misheard": len(bad),
+                "well_heard": len(good),
+                "said_heard_misheard": sum(c < below for c in bad) / len(bad) if bad else None,
+                "said_heard_well_heard": sum(c < below for c in good) / len(good) if good else None,
+                "said_heard_all": sum(c < below for c, _ in conf) / len(conf),
+                "auc": sum(pairs) / len(pairs) if pairs else None,
+            }
+        )
+    return rows
+
+
+def confidence_markdown(rows: Sequence[dict]) -> str:
+    def pct(x: float | None) -> str:
+        return "-" if x is None else f"{100 * x:.0f}"
+
+    lines = [
+        "| condition | lever | misheard / well heard | 'I heard' said: misheard % | "
+        "well heard % | all % | AUC |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        auc = "-" if r["auc"] is None else f"{r['auc']:.2f}"
+        lines.append(
+            f"| {r['condition']} | {r['lever']} | {r['misheard']} / {r['well_heard']} | "
+            f"{pct(r['said_heard_misheard'])} | {pct(r['said_heard_well_heard'])} | "
+            f"{pct(r['said_heard_all'])} | {auc} |"
+        )
+    return "\n".join(lines)
+
+
 def word_errors(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
     previous = list(range(len(hypothesis) + 1))
     for i, r in enumerate(reference, start=1):
@@ -300,6 +353,7 @@ def save(
         "speech_words": len(speech.vocabulary),
         "rows": [vars(r) for r in rows],
         "endpointing": endpoints,
+        "heard_confidence": confidence_table(details),
         "details": details,
     }
     if args.json:
@@ -368,7 +422,8 @@ def main(argv: list[str] | None = None) -> int:
                 ):
                     heard, answer = answer_spoken(answerer, recognizer, pcm)
                     reference = speech_words(e.question)
-                    errors += word_errors(reference, speech_words(heard))
+                    wrong = word_errors(reference, speech_words(heard.text))
+                    errors += wrong
                     words += len(reference)
                     f1 = score(answer.text, [a.text for a in e.answers])[1]
                     f1s.append(f1)
@@ -381,7 +436,9 @@ def main(argv: list[str] | None = None) -> int:
                             "condition": name,
                             "lever": lever,
                             "question": e.question,
-                            "heard": heard,
+                            "heard": heard.text,
+                            "confidence": heard.confidence,
+                            "wer": wrong / len(reference),
                             "answer": answer.text,
                             "f1": f1,
                             "typed_f1": typed_f1,
@@ -403,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
                 save(args, examples, summary, load_s, speech, rows, details, [])
 
     print(markdown(rows))
+    print(confidence_markdown(confidence_table(details)))
     endpoints = endpointing_table(examples, args.conditions, voice, args.seed)
     print(endpointing_markdown(endpoints))
     save(args, examples, summary, load_s, speech, rows, details, endpoints)

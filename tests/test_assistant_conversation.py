@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from pulse_server import render_question
 from test_assistant_daemon import (  # noqa: F401 (fixtures)
     ScriptedMicrophone,
     ScriptedRecognizer,
@@ -24,12 +25,15 @@ from test_assistant_daemon import (  # noqa: F401 (fixtures)
     wait_for,
 )
 
-from assistant.audio import SAMPLE_RATE
+from assistant.answering import NOT_FOUND
+from assistant.asr import Heard, PocketSphinxRecognizer
+from assistant.audio import SAMPLE_RATE, read_wav_16k
 from assistant.button import Event
 from assistant.daemon import NOTHING_YET
 from assistant.tones import TONES
 
 ANSWER = "nine in the morning"
+AIRSPEED = "What is the airspeed velocity of an unladen swallow?"
 SENTENCE = "The Riverside Community Library opens at nine in the morning from Monday to Saturday."
 
 
@@ -109,6 +113,78 @@ def test_sentence_mode_says_the_whole_sentence(config, engine, pins, notify_sock
     assert voice.said == [SENTENCE]
 
 
+def test_an_unsure_recognizer_says_what_it_heard_first(config, engine, pins, notify_socket):
+    question = "when does the library open"
+    daemon, voice = make_daemon(
+        config,
+        engine,
+        pins,
+        notify_socket,
+        microphone=ScriptedMicrophone(speech()),
+        transcripts=[Heard(question, 0.3), Heard(question, 0.9), Heard("x y", 0.1)],
+    )
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        for turn in (1, 2, 3):
+            press(pins)
+            wait_for(lambda turn=turn: daemon.turns == turn and daemon.state.value == "idle")
+    assert voice.said == spoken(
+        f"I heard: {question}. The answer is: {ANSWER}.",
+        ANSWER,  # sure enough (0.9 >= asr.say_heard_below 0.5): the bare answer
+        f"I heard: x y. {NOT_FOUND}",
+    )
+
+
+def test_say_heard_below_zero_never_says_it(config, engine, pins, notify_socket) -> None:
+    config = dataclasses.replace(config, asr=dataclasses.replace(config.asr, say_heard_below=0))
+    daemon, voice = make_daemon(
+        config,
+        engine,
+        pins,
+        notify_socket,
+        microphone=ScriptedMicrophone(speech()),
+        transcripts=[Heard("when does the library open", 0.01)],
+    )
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        press(pins)
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+    assert voice.said == [ANSWER]
+
+
+def test_a_real_recognizer_is_unsure_of_a_question_the_documents_do_not_know(
+    config, engine, pins, notify_socket, tmp_path
+) -> None:
+    """PocketSphinx with the library's speech model, on Piper-voiced questions: sure of a
+    question in the documents' words, unsure of one far from them (it hears "what is the air
+    speak blah ..."), which is then said back before the answer."""
+    recordings = []
+    for n, text in enumerate(("When does the library open?", AIRSPEED)):
+        render_question(text, tmp_path / f"q{n}.wav")
+        recordings.append(read_wav_16k(tmp_path / f"q{n}.wav") + bytes(2 * SAMPLE_RATE))
+    config = with_audio(config, endpointing="silero", silence_seconds=0.6)
+    daemon, _ = make_daemon(
+        config,
+        engine,
+        pins,
+        notify_socket,
+        microphone=SequenceMicrophone(recordings),
+        transcripts=[],
+        recognizer=PocketSphinxRecognizer(),
+    )
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        press(pins)
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+        first = daemon.last_turn
+        press(pins)
+        wait_for(lambda: daemon.turns == 2 and daemon.state.value == "idle")
+        second = daemon.last_turn
+    assert first.confidence >= 0.5 and not first.answer.startswith("I heard"), first
+    assert second.confidence < 0.5, second
+    assert second.answer.startswith(f"I heard: {second.heard}. "), second
+
+
 class SequenceMicrophone(ScriptedMicrophone):
     """Hears `recordings[n]` the n-th time it is opened (the last one again after the end)."""
 
@@ -176,10 +252,10 @@ class GrowingRecognizer(ScriptedRecognizer):
         self.fed += len(pcm)
         return ""
 
-    def peek(self) -> str:
-        return self.whole if self.fed > 2 * int(1.0 * SAMPLE_RATE) else self.first
+    def peek(self) -> Heard:
+        return Heard(self.whole if self.fed > 2 * int(1.0 * SAMPLE_RATE) else self.first)
 
-    def finish(self) -> str:
+    def finish(self) -> Heard:
         self.finished += 1
         return self.peek()
 

@@ -26,6 +26,7 @@ from test_assistant_support import LIBRARY_DOCS, oracle_engine
 
 import assistant.daemon as daemon_mod
 import assistant.shelf as shelf_mod
+from assistant.asr import Heard
 from assistant.audio import SAMPLE_RATE, AudioError
 from assistant.button import Event, GpioButton, StatusLed
 from assistant.config import ButtonConfig, Config, LedConfig, config_from_dict
@@ -81,9 +82,10 @@ class ScriptedMicrophone:
 
 
 class ScriptedRecognizer:
-    """Hears `transcripts[n]` in the n-th utterance (the last one again after the end)."""
+    """Hears `transcripts[n]` in the n-th utterance (the last one again after the end); a
+    plain string is heard without a confidence."""
 
-    def __init__(self, transcripts: list[str]) -> None:
+    def __init__(self, transcripts: list[str | Heard]) -> None:
         self.transcripts = transcripts
         self.turn = -1
 
@@ -96,10 +98,11 @@ class ScriptedRecognizer:
     def feed(self, pcm: bytes) -> str:
         return ""
 
-    def peek(self) -> str:
-        return self.transcripts[min(self.turn, len(self.transcripts) - 1)]
+    def peek(self) -> Heard:
+        said = self.transcripts[min(self.turn, len(self.transcripts) - 1)]
+        return said if isinstance(said, Heard) else Heard(said)
 
-    def finish(self) -> str:
+    def finish(self) -> Heard:
         return self.peek()
 
 
@@ -248,12 +251,14 @@ def make_daemon(
     during=lambda play, block: None,
     with_library=True,
     mounts=None,
+    recognizer=None,
 ):
+    """The daemon and its recording voice; `recognizer` replaces the scripted one."""
     if with_library:
         load_folder(LIBRARY_DOCS, config.state_dir)
     events: queue.Queue[Event] = queue.Queue()
     voice = RecordingVoice()
-    recognizer = ScriptedRecognizer(transcripts)
+    recognizer = recognizer or ScriptedRecognizer(transcripts)
     parts = Parts(
         shelf=StickShelf(Shelf(config), engine, recognizer, mounts),
         microphone=microphone,

