@@ -25,7 +25,7 @@ content words: PocketSphinx's word posteriors of its best hypothesis (from its l
 Vosk the share of the n-best's probability mass (its alternatives' scores, softmaxed) whose
 hypothesis holds the word, or Vosk's own word confidences when it gives no alternatives. On
 spoken training questions (clean and noisy) it separates badly misheard questions from well
-heard ones with an AUC of about 0.85 (`bench/heard_confidence.py`).
+heard ones with an AUC of 0.85 (PocketSphinx; `bench/spoken_qa.py`, README "The voice loop").
 """
 
 from __future__ import annotations
