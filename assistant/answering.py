@@ -26,7 +26,7 @@ from assistant.library import Library
 from assistant.passage_bounds import MAX_CHARS
 from assistant.qa.decoding import Span
 from assistant.replies import sentence_around
-from assistant.selection import answer_score
+from assistant.selection import answer_score, worth_reading
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,8 @@ class Answerer:
         for hit in hits:
             if cancelled() or time.monotonic() > deadline:
                 break
+            if not worth_reading(hit, best[0] if best else None, self.threshold):
+                continue
             # passages of libraries loaded before the bounds existed can be longer
             context = hit.passage.text[:MAX_CHARS]
             span = self.reader.answer(question, context, _window_gate(cancelled, deadline))

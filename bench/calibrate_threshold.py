@@ -140,6 +140,13 @@ def main() -> int:
                 f"{g['f1']:6.2f} {g['threshold']:6.2f} {g['answered']:8.1f}% "
                 f"{g['f1_at_threshold']:7.2f}"
             )
+    span_scores = np.asarray([s for _, s in spans.values() if np.isfinite(s)])
+    results["span_scores"] = {
+        "reads": len(span_scores),
+        **{f"q{q}": round(float(np.quantile(span_scores, q / 100)), 2) for q in (50, 99, 99.9)},
+        "max": round(float(span_scores.max()), 2),
+    }
+    print("span scores:", results["span_scores"])
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from test_assistant_support import LIBRARY_DOCS, oracle_engine
 
 import assistant.answering as answering
+import assistant.selection as selection
 from assistant.answering import NOT_FOUND, Answerer
 from assistant.cli import main
 from assistant.config import AnswerConfig
@@ -67,6 +69,31 @@ def test_the_answer_score_adds_the_passage_retrieval_score(library, tmp_path) ->
     span = engine.answer(question, hits["opening_hours.txt"].passage.text)
     expected = answer_score(span.score, hits["opening_hours.txt"])
     assert result.score == pytest.approx(expected, abs=1e-3)
+
+
+def test_passages_that_cannot_change_the_answer_are_not_read(library, engine, monkeypatch):
+    read: list[str] = []
+    reader_answer = engine.answer
+
+    def counting(question, context, stop=None):
+        read.append(context)
+        return reader_answer(question, context, stop)
+
+    monkeypatch.setattr(engine, "answer", counting)
+    question = "Does the library open before the train?"
+    hits = library.search(question, 3)
+    assert len(hits) > 1
+    # even a span of MAX_SPAN_SCORE in the best passage stays below 100: nothing is read
+    result = Answerer(library, engine, top_k=3, threshold=100.0).answer(question)
+    assert (result.text, read) == (NOT_FOUND, [])
+    # the first passage's answer outscores anything the others could reach
+    pruned = Answerer(library, engine, top_k=3).answer(question)
+    assert len(read) == 1
+    read.clear()
+    monkeypatch.setattr(selection, "MAX_SPAN_SCORE", math.inf)  # read every passage
+    every = Answerer(library, engine, top_k=3).answer(question)
+    assert len(read) == len(hits)
+    assert (pruned.text, pruned.score, pruned.source) == (every.text, every.score, every.source)
 
 
 def test_below_threshold_is_not_found(library, engine) -> None:
