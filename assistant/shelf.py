@@ -15,7 +15,9 @@
   applied only by `between_turns()`, which the daemon calls while idle, so the library never
   changes during a turn and the swap itself is instant; it returns what to announce ("Loaded
   12 documents from KINGSTON."). The recognizer gets the library's speech model
-  (`use_documents`) at each swap.
+  (`use_documents`) at each swap. A change made by another process (`qa-assistant load` or
+  `forget` while the daemon runs) is noticed by `watch` (shelf.json is replaced by a rename on
+  every change, so its inode changes) and reopened the same way.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from pathlib import Path
 
 from assistant.answering import Answerer, Reader
 from assistant.asr import Recognizer
-from assistant.catalog import MANIFEST
+from assistant.catalog import CATALOG, MANIFEST
 from assistant.config import Config
 from assistant.doc_speech import DocumentSpeech
 from assistant.documents import Limits, scan_folder, supported_types
@@ -56,6 +58,7 @@ log = logging.getLogger(__name__)
 
 MOUNT_POLL_SECONDS = 2.0
 LOAD_FAILED = "Loading the documents from {name} failed. The loaded documents are kept."
+NOTHING_LEFT = "All documents were removed. Plug in a USB stick with your documents."
 
 
 class NothingLoaded(LibraryError):
@@ -176,14 +179,27 @@ class Shelf:
         )
 
 
+Stamp = tuple[int, int] | None  # shelf.json's (inode, mtime); None without one
+
+
+def catalog_stamp(state: Path) -> Stamp:
+    """What identifies the current shelf.json of `state` (every change renames a new one)."""
+    try:
+        stat = (state / CATALOG).stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
 @dataclass(frozen=True)
 class _Loaded:
-    """A finished stick load: what it did, the whole library opened after it, and its speech
-    model."""
+    """A finished load or reopen: what to announce, the whole library opened after it (None:
+    nothing is loaded any more), its speech model, and the catalog stamp it reflects."""
 
-    summary: LoadSummary
-    library: Library
+    announcement: str
+    library: Library | None
     speech: DocumentSpeech | None
+    stamp: Stamp
 
 
 @dataclass
@@ -216,6 +232,7 @@ class StickShelf:
         # the speech models built for several collections (see `library_speech`)
         self._scratch = tempfile.TemporaryDirectory(prefix="qa-speech-", ignore_cleanup_errors=True)
         self._speech: DocumentSpeech | None = None  # the one the recognizer uses
+        self._stamp = catalog_stamp(shelf.state_dir)  # the catalog the answerer reflects
         try:
             library = shelf.library()
         except LibraryError as err:
@@ -224,15 +241,23 @@ class StickShelf:
             self._use(library, self._speech_of(library))
 
     def watch(self) -> None:
-        """Queue a load for each new mount (the table is read at most every
-        MOUNT_POLL_SECONDS); cheap enough for every tick of the loop."""
+        """Queue a load for each new mount, or a reopen when another process changed the
+        catalog (both looked at most every MOUNT_POLL_SECONDS); cheap enough for every tick of
+        the loop."""
         now = time.monotonic()
-        if self.mounts is None or now - self._last_poll < MOUNT_POLL_SECONDS:
+        if now - self._last_poll < MOUNT_POLL_SECONDS:
             return
         self._last_poll = now
-        for event in self.mounts.read_events():
+        for event in self.mounts.read_events() if self.mounts is not None else ():
             if event.kind == "added":
                 self.start_load(event.path)
+        stamp = catalog_stamp(self.shelf.state_dir)
+        if not self._loads and stamp != self._stamp:  # our own loads set it when applied
+            log.info("the documents were changed by another process: reopening them")
+            self._stamp = stamp
+            load = _StickLoad(self.shelf.state_dir, "the assistant's library")
+            load.future = self._loader.submit(self._reopen)
+            self._loads.append(load)
 
     def start_load(self, folder: Path) -> Future[_Loaded]:
         """Load `folder` (a mounted stick) in the worker; `between_turns` applies the result."""
@@ -260,10 +285,14 @@ class StickShelf:
                 if latest is not None:  # superseded before it was used
                     self._discard(latest.speech)
                 latest = loaded
-                replaced_all = self.shelf.config.usb.mode == "replace"
-                news.append(_announcement(latest.summary, replaced_all))
+                news.append(loaded.announcement)
         if latest is not None:
-            self._use(latest.library, latest.speech)
+            self._stamp = latest.stamp
+            if latest.library is None:
+                log.info("library: nothing is loaded any more")
+                self.answerer = None
+            else:
+                self._use(latest.library, latest.speech)
         return news
 
     def close(self) -> None:
@@ -280,8 +309,21 @@ class StickShelf:
         load.name = collection_name(load.folder)
         replace_all = self.shelf.config.usb.mode == "replace"
         summary = self.shelf.load(load.folder, name=load.name, replace_all=replace_all)
+        stamp = catalog_stamp(self.shelf.state_dir)
         library = self.shelf.library()
-        return _Loaded(summary, library, self._speech_of(library))
+        announcement = _announcement(summary, replace_all)
+        return _Loaded(announcement, library, self._speech_of(library), stamp)
+
+    def _reopen(self) -> _Loaded:
+        """The shelf as another process left it."""
+        stamp = catalog_stamp(self.shelf.state_dir)
+        try:
+            library = self.shelf.library()
+        except NothingLoaded:
+            return _Loaded(NOTHING_LEFT, None, None, stamp)
+        n = len(library.files)
+        said = f"Your documents changed: {n} document{' is' if n == 1 else 's are'} loaded."
+        return _Loaded(said, library, self._speech_of(library), stamp)
 
     def _speech_of(self, library: Library) -> DocumentSpeech | None:
         """The library's speech model; None (logged) when it cannot be built."""

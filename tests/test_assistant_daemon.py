@@ -34,7 +34,7 @@ from assistant.daemon import MIC_PROBLEM, NO_DOCUMENTS, NOTHING_HEARD, Daemon, P
 from assistant.library import load_folder
 from assistant.mounts import MountWatcher
 from assistant.notify import Notifier
-from assistant.shelf import Shelf, StickShelf
+from assistant.shelf import NOTHING_LEFT, Shelf, StickShelf
 from assistant.tts import sentences
 
 BUTTON_PIN, LED_PIN = 17, 18
@@ -524,6 +524,40 @@ def test_usb_sticks_are_added_announced_and_answered_together(
         "half past six",
     ]
     assert daemon.parts.recognizer.vocabulary >= {"tomatoes", "coast"}
+
+
+def test_load_and_forget_by_another_process_are_applied_between_turns(
+    config, engine, pins, notify_socket, tmp_path, monkeypatch
+) -> None:
+    """`qa-assistant load` / `forget` while the daemon runs (here: another process's `Shelf`
+    on the same state folder) are noticed from shelf.json, announced and answered from."""
+    monkeypatch.setattr(shelf_mod, "MOUNT_POLL_SECONDS", 0.02)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    shutil.copy(LIBRARY_DOCS / "trains.html", extra)
+    daemon, voice = make_daemon(
+        config,
+        engine,
+        pins,
+        notify_socket,
+        microphone=ScriptedMicrophone(speech()),
+        transcripts=["when does the library open"],
+    )
+    other = Shelf(config)  # what the command line builds
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        other.load(extra, name="extra")
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+        collections = daemon.parts.shelf.answerer.library.collections
+        assert {c.name for c in collections} == {"library", "extra"}
+        for collection in other.collections():
+            other.forget(collection.name)
+        wait_for(lambda: daemon.turns == 2 and daemon.state.value == "idle")
+        press(pins)
+        wait_for(lambda: daemon.turns == 3 and daemon.state.value == "idle")
+    assert voice.said == spoken(
+        "Your documents changed: 4 documents are loaded.", NOTHING_LEFT, NO_DOCUMENTS
+    )
 
 
 def test_a_load_finished_during_an_answer_is_applied_after_it(
