@@ -1,6 +1,6 @@
 """Collection names: the label of the filesystem mounted at a folder (udev's by-label links),
-else the folder's name. The mount table is a file in mountinfo format; the by-label folder holds
-real symlinks to a stand-in device file."""
+else its UUID (by-uuid), else the folder's name. The mount table is a file in mountinfo format;
+the by-label and by-uuid folders hold real symlinks to a stand-in device file."""
 
 from __future__ import annotations
 
@@ -45,3 +45,20 @@ def test_an_automount_not_yet_mounted_or_a_plain_folder_is_named_after_the_folde
     plain.mkdir()
     assert collection_name(plain, table, by_label) == "docs"
     assert collection_name(plain, table, tmp_path / "no-such-folder") == "docs"
+
+
+def test_an_unlabelled_stick_is_named_after_its_filesystem_uuid(tmp_path: Path) -> None:
+    """Every unlabelled stick mounts at the same folder ("sda1"): its UUID keeps two such
+    sticks two collections. A label still wins."""
+    stick, table, by_label = _setup(tmp_path, "OTHER-LABEL")
+    (by_label / "OTHER-LABEL").unlink()  # this stick has no label
+    by_uuid = tmp_path / "by-uuid"
+    by_uuid.mkdir()
+    (by_uuid / "1A2B-3C4D").symlink_to(tmp_path / "dev" / "sda1")
+    (by_uuid / "5E6F-7A8B").symlink_to(tmp_path / "dev" / "sdb1")
+    assert collection_name(stick, table, by_label, by_uuid) == "stick-1A2B-3C4D"
+    (by_label / "KINGSTON").symlink_to(tmp_path / "dev" / "sda1")
+    assert collection_name(stick, table, by_label, by_uuid) == "KINGSTON"
+    plain = tmp_path / "docs"
+    plain.mkdir()
+    assert collection_name(plain, table, by_label, by_uuid) == "docs"
