@@ -322,7 +322,7 @@ class StickShelf:
         except NothingLoaded:
             return _Loaded(NOTHING_LEFT, None, None, stamp)
         n = len(library.files)
-        said = f"Your documents changed: {n} document{' is' if n == 1 else 's are'} loaded."
+        said = f"Your documents changed: {_documents(n)} {'is' if n == 1 else 'are'} loaded."
         return _Loaded(said, library, self._speech_of(library), stamp)
 
     def _speech_of(self, library: Library) -> DocumentSpeech | None:
@@ -354,8 +354,11 @@ class StickShelf:
             shutil.rmtree(speech.folder.parent, ignore_errors=True)
 
 
+def _documents(n: int) -> str:
+    return f"{n} document{'s' if n != 1 else ''}"
+
+
 def _announcement(summary: LoadSummary, replaced_all: bool) -> str:
-    n = len(summary.documents)
     verb = "Reloaded" if summary.replaced else "Loaded"
-    said = f"{verb} {n} document{'s' if n != 1 else ''} from {summary.name}."
+    said = f"{verb} {_documents(len(summary.documents))} from {summary.name}."
     return said + (" The other documents were removed." if replaced_all else "")
