@@ -2,8 +2,9 @@
 the best span, or "not found".
 
 The reader is anything with `answer(question, context) -> Span | None`
-(`assistant.qa.engine.QAEngine`). Each span is scored with its passage's retrieval score
-(`assistant.selection.answer_score`); the best over the k passages wins. When it scores below
+(`assistant.qa.engine.QAEngine`). Each span is scored against the reader's no-answer score and
+with its passage's retrieval score (`assistant.selection.answer_score`); the best over the k
+passages wins. When it scores below
 `threshold`, or no passage matches the question at all, the answer is `NOT_FOUND`.
 
 The work per question is bounded whatever the documents hold: each passage is read for at most
@@ -26,7 +27,7 @@ from assistant.library import Library
 from assistant.passage_bounds import MAX_CHARS
 from assistant.qa.decoding import Span
 from assistant.replies import sentence_around
-from assistant.selection import answer_score, worth_reading
+from assistant.selection import answer_score, reader_score, worth_reading
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class Answerer:
             )
             if span is None or not span.text.strip():
                 continue
-            score = answer_score(span.score, hit)
+            score = answer_score(reader_score(span), hit)
             if best is None or score > best[0]:
                 source = Source(hit.collection, hit.passage.file, hit.passage.position)
                 best = (score, span, source, hit.passage.text)

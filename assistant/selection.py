@@ -2,9 +2,12 @@
 
 A span's start + end logit is only comparable within one passage: a passage that barely
 matches the question can still hold a confident-looking span, and a question whose answer is
-not loaded at all still gets one. The answer score adds the passage's retrieval evidence:
+not loaded at all still gets one. The answer score weighs the span against the reader's own
+"no answer in this passage" score ([CLS], meaningful for a reader trained on distractor
+passages) and adds the passage's retrieval evidence:
 
-    score = span_score + RETRIEVAL_WEIGHT * hit.score + COSINE_WEIGHT * hit.cosine
+    reader_score = span.score - NULL_WEIGHT * span.null_score
+    score = reader_score + RETRIEVAL_WEIGHT * hit.score + COSINE_WEIGHT * hit.cosine
 
 `hit.score` is the fused BM25 + embedding score of `assistant.retrieval` (about 0..1; BM25
 scaled to the query's best hit when the library has no embeddings) and `hit.cosine` the
@@ -18,22 +21,30 @@ change the answer, which saves reading time without changing what is said.
 from __future__ import annotations
 
 from assistant.library import Hit
+from assistant.qa.decoding import Span
 
+NULL_WEIGHT = 0.0
 RETRIEVAL_WEIGHT = 20.0
 COSINE_WEIGHT = 15.0
-# Above every span score the shipped reader gave on held-out training passages (5,868 reads,
+# Above every reader score the shipped reader gave on held-out training passages (5,868 reads,
 # the highest 14.27; bench/calibrate_threshold.py), with a margin: a passage whose retrieval
-# evidence leaves it needing a higher span score to change the answer is not read.
-MAX_SPAN_SCORE = 16.0
+# evidence leaves it needing a higher reader score to change the answer is not read.
+MAX_READER_SCORE = 16.0
 
 
-def answer_score(span_score: float, hit: Hit) -> float:
-    """The score of a span (start + end logit) found in the passage of `hit`."""
-    return span_score + RETRIEVAL_WEIGHT * hit.score + COSINE_WEIGHT * hit.cosine
+def reader_score(span: Span) -> float:
+    """How sure the reader is of `span` in its passage: its score against the passage's
+    no-answer score."""
+    return span.score - NULL_WEIGHT * span.null_score
+
+
+def answer_score(reader: float, hit: Hit) -> float:
+    """The score of an answer with reader score `reader` found in the passage of `hit`."""
+    return reader + RETRIEVAL_WEIGHT * hit.score + COSINE_WEIGHT * hit.cosine
 
 
 def worth_reading(hit: Hit, best: float | None, threshold: float) -> bool:
-    """Whether the passage of `hit` could still change the answer: with a span score of
-    MAX_SPAN_SCORE it would reach `threshold` and beat `best` (the best answer score so far)."""
-    ceiling = answer_score(MAX_SPAN_SCORE, hit)
+    """Whether the passage of `hit` could still change the answer: with a reader score of
+    MAX_READER_SCORE it would reach `threshold` and beat `best` (the best answer score so far)."""
+    ceiling = answer_score(MAX_READER_SCORE, hit)
     return ceiling >= threshold and (best is None or ceiling > best)

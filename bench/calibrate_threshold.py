@@ -4,8 +4,9 @@ On held-out TRAINING articles (bench/open_holdout.py; never the dev set), in 4 r
 rotation r loads every article but those with index % 4 == r and asks every question, so each
 question is asked 3 times with its article loaded and once without. For each question the
 top 10 passages (BM25 alone, and BM25 + embeddings) are read by the QA model. Then, for each
-number of passages read and each pair of weights of `assistant.selection` (span score +
-RETRIEVAL_WEIGHT * retrieval score + COSINE_WEIGHT * cosine), it reports the open F1 with no
+number of passages read and each triple of weights of `assistant.selection` (span score -
+NULL_WEIGHT * no-answer score + RETRIEVAL_WEIGHT * retrieval score + COSINE_WEIGHT * cosine),
+it reports the open F1 with no
 threshold, and the threshold at which only FALSE_ANSWERS of the not-loaded questions still get
 an answer, with the share of loaded questions then answered and their F1 ("not found" = 0).
 
@@ -28,20 +29,21 @@ from assistant.encoder import SentenceEncoder
 from assistant.library import Collection, Library, index_text
 from assistant.qa.engine import QAEngine
 from assistant.qa.squad import load_examples, score
-from assistant.selection import COSINE_WEIGHT, RETRIEVAL_WEIGHT
+from assistant.selection import COSINE_WEIGHT, NULL_WEIGHT, RETRIEVAL_WEIGHT
 from converter.open_articles import file_name, load_articles, write_articles
 
 ROTATIONS = 4
 FALSE_ANSWERS = 0.05  # on training: a margin under the 10% target on dev
 TOP_K = (1, 3, 5, 10)
 WEIGHTS = (0.0, 5.0, 10.0, 15.0, 20.0, 30.0)
+NULL_WEIGHTS = (0.0, 0.5, 1.0)
 
 
 def collect(
     engine: QAEngine,
     encoder: SentenceEncoder | None,
     squad: Path,
-    spans: dict[tuple[str, str, int], tuple[str, float]],
+    spans: dict[tuple[str, str, int], tuple[str, float, float]],
 ) -> list[dict]:
     """Per question and rotation: whether its article is loaded, and its top-10 candidates.
 
@@ -68,21 +70,25 @@ def collect(
                 key = (ex.id, hit.passage.file, hit.passage.position)
                 if key not in spans:
                     span = engine.answer(ex.question, hit.passage.text)
-                    spans[key] = (span.text, span.score) if span else ("", float("-inf"))
-                text, span_score = spans[key]
+                    spans[key] = (
+                        (span.text, span.score, span.null_score)
+                        if span
+                        else ("", float("-inf"), 0.0)
+                    )
+                text, span_score, null_score = spans[key]
                 f1 = score(text, [a.text for a in ex.answers])[1] if text.strip() else 0.0
-                candidates.append((span_score, hit.score, hit.cosine, f1))
+                candidates.append((span_score, null_score, hit.score, hit.cosine, f1))
             rows.append({"loaded": article_of[ex.context] not in held, "candidates": candidates})
     return rows
 
 
-def choose(rows: list[dict], k: int, w_retrieval: float, w_cosine: float) -> dict:
+def choose(rows: list[dict], k: int, w_null: float, w_retrieval: float, w_cosine: float) -> dict:
     """Open F1 (no threshold) and the FALSE_ANSWERS threshold's answered rate and F1."""
     scores, f1s, loaded = [], [], []
     for row in rows:
         best, best_f1 = float("-inf"), 0.0
-        for span, retrieval, cosine, f1 in row["candidates"][:k]:
-            s = span + w_retrieval * retrieval + w_cosine * cosine
+        for span, null, retrieval, cosine, f1 in row["candidates"][:k]:
+            s = span - w_null * null + w_retrieval * retrieval + w_cosine * cosine
             if s > best:
                 best, best_f1 = s, f1
         scores.append(best)
@@ -93,6 +99,7 @@ def choose(rows: list[dict], k: int, w_retrieval: float, w_cosine: float) -> dic
     kept = s[is_loaded] >= threshold
     return {
         "top_k": k,
+        "null_weight": w_null,
         "retrieval_weight": w_retrieval,
         "cosine_weight": w_cosine,
         "f1": round(100 * f[is_loaded].mean(), 2),
@@ -115,38 +122,41 @@ def main() -> int:
     args = parser.parse_args()
     engine = QAEngine.from_bundle(args.bundle)
     results = {}
-    spans: dict[tuple[str, str, int], tuple[str, float]] = {}
+    spans: dict[tuple[str, str, int], tuple[str, float, float]] = {}
     for name, encoder in (("bm25", None), ("bm25+dense", SentenceEncoder(args.retriever))):
         rows = collect(engine, encoder, args.holdout, spans)
         grid = [
-            choose(rows, k, wr, wc)
-            for k, wr, wc in itertools.product(TOP_K, WEIGHTS, WEIGHTS)
+            choose(rows, k, wn, wr, wc)
+            for k, wn, wr, wc in itertools.product(TOP_K, NULL_WEIGHTS, WEIGHTS, WEIGHTS)
             if encoder is not None or wc == 0.0
         ]
         grid.sort(key=lambda g: (-g["answered"], -g["f1_at_threshold"]))
-        shipped = choose(rows, 5, RETRIEVAL_WEIGHT, COSINE_WEIGHT if encoder else 0.0)
-        span_only = choose(rows, 3, 0.0, 0.0)
+        shipped = choose(rows, 5, NULL_WEIGHT, RETRIEVAL_WEIGHT, COSINE_WEIGHT if encoder else 0.0)
+        span_only = choose(rows, 3, 0.0, 0.0, 0.0)
         results[name] = {"shipped": shipped, "span_only_top3": span_only, "grid": grid[:20]}
         print(
             f"== {name}: {sum(r['loaded'] for r in rows)} loaded, "
             f"{sum(not r['loaded'] for r in rows)} not loaded"
         )
         print(
-            f"{'k':>3} {'w_ret':>6} {'w_cos':>6} {'F1':>6} {'thr':>6} {'answered':>9} {'F1@thr':>7}"
+            f"{'k':>3} {'w_null':>6} {'w_ret':>6} {'w_cos':>6} {'F1':>6} {'thr':>6} "
+            f"{'answered':>9} {'F1@thr':>7}"
         )
         for g in [span_only, shipped, *grid[:10]]:
             print(
-                f"{g['top_k']:3d} {g['retrieval_weight']:6.1f} {g['cosine_weight']:6.1f} "
+                f"{g['top_k']:3d} {g['null_weight']:6.1f} {g['retrieval_weight']:6.1f} "
+                f"{g['cosine_weight']:6.1f} "
                 f"{g['f1']:6.2f} {g['threshold']:6.2f} {g['answered']:8.1f}% "
                 f"{g['f1_at_threshold']:7.2f}"
             )
-    span_scores = np.asarray([s for _, s in spans.values() if np.isfinite(s)])
-    results["span_scores"] = {
+    # the reader score of every passage read, for selection.MAX_READER_SCORE
+    span_scores = np.asarray([s - NULL_WEIGHT * n for _, s, n in spans.values() if np.isfinite(s)])
+    results["reader_scores"] = {
         "reads": len(span_scores),
         **{f"q{q}": round(float(np.quantile(span_scores, q / 100)), 2) for q in (50, 99, 99.9)},
         "max": round(float(span_scores.max()), 2),
     }
-    print("span scores:", results["span_scores"])
+    print("reader scores:", results["reader_scores"])
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -95,6 +95,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--holdout", type=float, default=0.05, help="fraction of questions held out")
     p.add_argument("--seed", type=int, default=0)
 
+    p = sub.add_parser(
+        "distractors", help="add each question asked against BM25 passages that do not answer it"
+    )
+    p.add_argument("file", help="SQuAD 1.1/2.0 training file")
+    p.add_argument("--out", required=True, help="the file plus its distractor questions")
+    p.add_argument("--per-question", type=int, default=1, help="distractors per question")
+
+    p = sub.add_parser(
+        "from-bundle", help="a trainable model folder from a BERT TFLite QA bundle's weights"
+    )
+    p.add_argument("bundle", help="TFLite QA bundle folder (model.tflite, vocab.txt, bundle.json)")
+    p.add_argument("--config-from", required=True, help="folder with the base model's config.json")
+    p.add_argument("--out", required=True)
+
     p = sub.add_parser("init-student", help="a student from a subset of the teacher's layers")
     p.add_argument("--teacher", required=True, help="BERT or DistilBERT model folder")
     p.add_argument("--out", required=True)

@@ -21,7 +21,9 @@ from assistant.qa.features import QATokenizer
 from assistant.qa.squad import Example, SquadFormatError, load_examples
 from distill import checkpoint
 from distill.data import mlm_items, qa_items, read_text, token_counts
+from distill.distractors import add_distractors
 from distill.errors import DistillError
+from distill.from_bundle import recover
 from distill.masking import Masker, token_probabilities
 from distill.modeling import (
     Vocabulary,
@@ -48,6 +50,14 @@ def run(args: argparse.Namespace) -> None:
         print(
             f"wrote {args.out_dir}: train.json {counts[0]} and holdout.json {counts[1]} questions"
         )
+        return
+    if args.command == "distractors":
+        asked, added = add_distractors(args.file, args.out, per_question=args.per_question)
+        print(f"wrote {args.out}: {added} distractor questions for {asked} answerable ones")
+        return
+    if args.command == "from-bundle":
+        recover(args.bundle, args.config_from, args.out)
+        print(f"wrote {args.out}: the weights of {args.bundle}")
         return
     if args.command == "init-student":
         layers = parse_layers(args.layers) if args.layers else None

@@ -67,7 +67,7 @@ def test_the_answer_score_adds_the_passage_retrieval_score(library, tmp_path) ->
     hits = {h.passage.file: h for h in library.search(question, 3)}
     assert hits["opening_hours.txt"].score == 1.0 > hits["trains.html"].score
     span = engine.answer(question, hits["opening_hours.txt"].passage.text)
-    expected = answer_score(span.score, hits["opening_hours.txt"])
+    expected = answer_score(selection.reader_score(span), hits["opening_hours.txt"])
     assert result.score == pytest.approx(expected, abs=1e-3)
 
 
@@ -83,14 +83,14 @@ def test_passages_that_cannot_change_the_answer_are_not_read(library, engine, mo
     question = "Does the library open before the train?"
     hits = library.search(question, 3)
     assert len(hits) > 1
-    # even a span of MAX_SPAN_SCORE in the best passage stays below 100: nothing is read
+    # even a span of MAX_READER_SCORE in the best passage stays below 100: nothing is read
     result = Answerer(library, engine, top_k=3, threshold=100.0).answer(question)
     assert (result.text, read) == (NOT_FOUND, [])
     # the first passage's answer outscores anything the others could reach
     pruned = Answerer(library, engine, top_k=3).answer(question)
     assert len(read) == 1
     read.clear()
-    monkeypatch.setattr(selection, "MAX_SPAN_SCORE", math.inf)  # read every passage
+    monkeypatch.setattr(selection, "MAX_READER_SCORE", math.inf)  # read every passage
     every = Answerer(library, engine, top_k=3).answer(question)
     assert len(read) == len(hits)
     assert (pruned.text, pruned.score, pruned.source) == (every.text, every.score, every.source)

@@ -389,7 +389,7 @@ def test_the_watchdog_is_fed_while_the_early_answer_is_read(
     in the early-answer worker while the loop waits for it, and the loop still feeds the
     watchdog between the model's windows. Every passage retrieved is read (none is skipped as
     unable to change the answer), so the model reads several windows."""
-    monkeypatch.setattr(selection, "MAX_SPAN_SCORE", math.inf)
+    monkeypatch.setattr(selection, "MAX_READER_SCORE", math.inf)
     engine = oracle_engine(tmp_path, {"nine in the morning": "open"})
     engine.runner = slow = SlowModel(engine.runner)
     mic = ScriptedMicrophone(speech())

@@ -21,12 +21,15 @@ from assistant.qa.features import Window
 
 @dataclass(frozen=True)
 class Span:
-    """An answer: `context[start_char:end_char] == text`; `score` is start + end logit."""
+    """An answer: `context[start_char:end_char] == text`; `score` is start + end logit;
+    `null_score` is the [CLS] start + end logit of the window it came from (the reader's
+    "no answer here" score)."""
 
     text: str
     score: float
     start_char: int
     end_char: int
+    null_score: float
 
 
 def best_span(
@@ -86,7 +89,8 @@ def _best_in_window(
         return None
     start_char = int(window.offsets[best_pair[0], 0])
     end_char = int(window.offsets[best_pair[1], 1])
-    return Span(context[start_char:end_char], best_score, start_char, end_char)
+    null_score = float(starts[0] + ends[0])
+    return Span(context[start_char:end_char], best_score, start_char, end_char, null_score)
 
 
 def _top_indices(values: np.ndarray, k: int) -> np.ndarray:
