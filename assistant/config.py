@@ -61,7 +61,7 @@ class AnswerConfig:
     # answer score (`assistant.selection`) below which the answer is "not found"; chosen with
     # top_k on held-out training articles by bench/calibrate_threshold.py for the shipped
     # model and retriever (models/minilm-l6-qa-int8/README.md)
-    threshold: float = 28.0
+    threshold: float = 7.1
     speak: str = "span"  # "span": the bare answer; "sentence": the sentence that holds it
 
 

@@ -130,7 +130,7 @@ def main() -> int:
             for k, wn, wr, wc in itertools.product(TOP_K, NULL_WEIGHTS, WEIGHTS, WEIGHTS)
             if encoder is not None or wc == 0.0
         ]
-        grid.sort(key=lambda g: (-g["answered"], -g["f1_at_threshold"]))
+        grid.sort(key=lambda g: (-g["f1_at_threshold"], -g["answered"]))
         shipped = choose(rows, 5, NULL_WEIGHT, RETRIEVAL_WEIGHT, COSINE_WEIGHT if encoder else 0.0)
         span_only = choose(rows, 3, 0.0, 0.0, 0.0)
         results[name] = {"shipped": shipped, "span_only_top3": span_only, "grid": grid[:20]}
@@ -149,14 +149,17 @@ def main() -> int:
                 f"{g['f1']:6.2f} {g['threshold']:6.2f} {g['answered']:8.1f}% "
                 f"{g['f1_at_threshold']:7.2f}"
             )
-    # the reader score of every passage read, for selection.MAX_READER_SCORE
-    span_scores = np.asarray([s - NULL_WEIGHT * n for _, s, n in spans.values() if np.isfinite(s)])
-    results["reader_scores"] = {
-        "reads": len(span_scores),
-        **{f"q{q}": round(float(np.quantile(span_scores, q / 100)), 2) for q in (50, 99, 99.9)},
-        "max": round(float(span_scores.max()), 2),
-    }
-    print("reader scores:", results["reader_scores"])
+    # the reader score of every passage read, per null weight, for selection.MAX_READER_SCORE
+    read = np.asarray([(s, n) for _, s, n in spans.values() if np.isfinite(s)])
+    results["reader_scores"] = {}
+    for w_null in NULL_WEIGHTS:
+        scores = read[:, 0] - w_null * read[:, 1]
+        results["reader_scores"][str(w_null)] = {
+            "reads": len(scores),
+            **{f"q{q}": round(float(np.quantile(scores, q / 100)), 2) for q in (50, 99, 99.9)},
+            "max": round(float(scores.max()), 2),
+        }
+        print(f"reader scores, null weight {w_null}:", results["reader_scores"][str(w_null)])
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

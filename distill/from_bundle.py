@@ -11,6 +11,7 @@ when the checkpoint it was converted from is gone.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,8 @@ from distill.errors import DistillError
 from distill.modeling import save_model
 
 _ROOT = "tf_bert_for_question_answering/"
+# a model built after others in one TensorFlow process gets a numbered scope
+_SCOPE = re.compile(r"^tf_bert_for_question_answering(_\d+)?/")
 # Hugging Face parameter name -> TFLite tensor name (below _ROOT); {i} is the layer.
 _EMBEDDINGS = {
     "bert.embeddings.word_embeddings.weight": "bert/embeddings/Gather",
@@ -59,12 +62,14 @@ def tensor_names(n_layers: int) -> dict[str, str]:
 
 
 def bundle_weights(model_file: Path) -> dict[str, np.ndarray]:
-    """The constant tensors of a TFLite model by name, int8 ones dequantized to float32."""
+    """The constant tensors of a TFLite model by name (the model scope without its number),
+    int8 ones dequantized to float32."""
     interpreter = interpreter_class()(model_path=str(model_file))
     interpreter.allocate_tensors()
     weights = {}
     for detail in interpreter.get_tensor_details():
-        if not detail["name"].startswith(_ROOT):
+        name = _SCOPE.sub(_ROOT, detail["name"])
+        if not name.startswith(_ROOT):
             continue
         try:
             value = interpreter.get_tensor(detail["index"])
@@ -76,7 +81,7 @@ def bundle_weights(model_file: Path) -> dict[str, np.ndarray]:
             scales = q["scales"] if axis is None else np.expand_dims(q["scales"], 1 - axis)
             zeros = q["zero_points"] if axis is None else np.expand_dims(q["zero_points"], 1 - axis)
             value = (value.astype(np.float32) - zeros) * scales
-        weights[detail["name"]] = np.asarray(value, dtype=np.float32)
+        weights[name] = np.asarray(value, dtype=np.float32)
     return weights
 
 

@@ -5,12 +5,14 @@
 #   QUICK=1 scripts/make-default-model.sh WORK    a few steps and questions: checks the plumbing only
 #
 # WORK (outside the repository) receives: data/ (the held-out split of the training file),
-# teacher/ (one epoch), teacher-e2/ (one more epoch: the shipped model), student-init/,
+# teacher/ (one epoch), teacher-e2/ (one more epoch), teacher-d/ (teacher-e2 trained on distractor
+# passages: the shipped model), student-init/,
 # student-kd/, student-hard/, student-random/, student-random-hard/ (students of teacher/),
-# bundles/ (int8 of all five, fp16 of both teachers and the distilled student), eval/dev/*.json
+# bundles/ (int8 of all six, fp16 of both teachers and the distilled student), eval/dev/*.json
 # (qa-eval on the whole dev set, 2 threads) and eval/table.md + table.json. A finished step is
 # skipped; an interrupted training resumes from its newest checkpoint. EPOCHS (default 1) sets
-# the epochs of every training run but teacher-e2's. The dev set is only evaluated on, never trained or tuned on.
+# the epochs of every training run but teacher-e2's (one) and teacher-d's (DISTRACTOR_STEPS steps,
+# default 700). The dev set is only evaluated on, never trained or tuned on.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +31,7 @@ validate=(--validate "$W/data/holdout.json" --limit 1000)
 dev=()
 if [[ -n "${QUICK:-}" ]]; then
     train+=(--limit 64 --max-steps 2 --eval-limit 20)
+    DISTRACTOR_STEPS=2
     validate=(--validate "$W/data/holdout.json" --limit 20 --max-f1-drop 100)
     dev=(--limit 20)
 fi
@@ -63,6 +66,11 @@ fit "$W/teacher" "$BIN/qa-distill" finetune --model "$BASE" "${train[@]}"
 # the shipped teacher: one more epoch from the first, at half the learning rate, in a new order
 fit "$W/teacher-e2" "$BIN/qa-distill" finetune --model "$W/teacher" "${train[@]}" \
     --epochs 1 --lr 1e-4 --seed 2
+# the shipped reader: teacher-e2 taught to say "not in this passage" (distractor passages)
+[[ -f $W/data/train-distractors.json ]] || "$BIN/qa-distill" distractors "$W/data/train.json" \
+    --out "$W/data/train-distractors.json"
+fit "$W/teacher-d" "$BIN/qa-distill" finetune --model "$W/teacher-e2" "${train[@]}" \
+    --train "$W/data/train-distractors.json" --max-steps "${DISTRACTOR_STEPS:-700}" --lr 3e-5 --seed 4
 [[ -d $W/student-init ]] || "$BIN/qa-distill" init-student --teacher "$W/teacher" --layers 0,2,4 \
     --out "$W/student-init"
 fit "$W/student-kd" "$BIN/qa-distill" squad --teacher "$W/teacher" --student "$W/student-init" \
@@ -73,7 +81,7 @@ fit "$W/student-hard" "$BIN/qa-distill" finetune --model "$W/student-init" "${tr
 fit "$W/student-random-hard" "$BIN/qa-distill" finetune --model "$W/student-random" "${train[@]}"
 
 mkdir -p "$W/bundles" "$W/eval/dev"
-for name in teacher-e2 teacher student-kd student-hard student-random-hard; do
+for name in teacher-d teacher-e2 teacher student-kd student-hard student-random-hard; do
     convert "$W/$name" "$name-int8" dynamic "${validate[@]}"
 done
 for name in teacher-e2 teacher student-kd; do
@@ -81,7 +89,8 @@ for name in teacher-e2 teacher student-kd; do
 done
 
 rows=()
-for spec in "teacher-e2:MiniLM-L6 teacher, 2 epochs" "teacher:MiniLM-L6 teacher, 1 epoch" \
+for spec in "teacher-d:MiniLM-L6 teacher, 2 epochs + distractors" \
+    "teacher-e2:MiniLM-L6 teacher, 2 epochs" "teacher:MiniLM-L6 teacher, 1 epoch" \
     "student-kd:3-layer student, task-distilled" \
     "student-hard:3-layer student, hard labels only" \
     "student-random-hard:3-layer student, random init + hard labels"; do
