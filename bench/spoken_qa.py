@@ -49,6 +49,7 @@ from assistant.asr import PocketSphinxRecognizer  # noqa: E402
 from assistant.audio import FRAME_BYTES, SAMPLE_RATE, Endpointer, read_wav_16k  # noqa: E402
 from assistant.config import AnswerConfig, AsrConfig, AudioConfig  # noqa: E402
 from assistant.doc_speech import DocumentSpeech, speech_words  # noqa: E402
+from assistant.encoder import load_encoder  # noqa: E402
 from assistant.library import Library, LoadSummary, load_folder  # noqa: E402
 from assistant.qa.squad import Example, load_examples, score  # noqa: E402
 from assistant.spoken import answer_spoken, library_speech  # noqa: E402
@@ -391,10 +392,13 @@ def main(argv: list[str] | None = None) -> int:
         docs.mkdir()
         write_articles(examples, load_examples(args.squad), docs)
         started = time.monotonic()
-        summary = load_folder(docs, state)
+        # the shipped answering path: the configured retriever, top k and threshold
+        config = AnswerConfig()
+        encoder = load_encoder(config.retriever, args.threads)
+        summary = load_folder(docs, state, encoder=encoder)
         load_s = time.monotonic() - started
-        library = Library.open(state)
-        answerer = Answerer(library, reader, top_k=AnswerConfig().top_k)
+        library = Library.open(state, encoder)
+        answerer = Answerer(library, reader, top_k=config.top_k, threshold=config.threshold)
         speech = library_speech(library, Path(tmp))
 
         typed = []
