@@ -4,8 +4,8 @@ the best span, or "not found".
 The reader is anything with `answer(question, context) -> Span | None`
 (`assistant.qa.engine.QAEngine`). Each span is scored against the reader's no-answer score and
 with its passage's retrieval score (`assistant.selection.answer_score`); the best over the k
-passages wins. When it scores below
-`threshold`, or no passage matches the question at all, the answer is `NOT_FOUND`.
+passages wins. When it scores below `threshold`, or no passage matches the question at all, the
+answer is `NOT_FOUND`.
 
 The work per question is bounded whatever the documents hold: each passage is read for at most
 `MAX_WINDOWS_PER_PASSAGE` model windows (and `passage_bounds.MAX_CHARS` characters), and the

@@ -35,36 +35,29 @@ def add_distractors(path: str | Path, out: str | Path, *, per_question: int = 1)
     distractor questions added)."""
     doc = json.loads(Path(path).read_text(encoding="utf-8"))
     by_source: dict[str, list[tuple[int, str]]] = defaultdict(list)  # (article index, context)
+    asked: dict[str, list[tuple[int, dict]]] = defaultdict(list)  # (article index, question)
     for a, article in enumerate(doc["data"]):
+        source = str(article.get("source", ""))
         for paragraph in article["paragraphs"]:
-            by_source[str(article.get("source", ""))].append((a, paragraph["context"]))
+            by_source[source].append((a, paragraph["context"]))
+            asked[source] += [
+                (a, q) for q in paragraph["qas"] if q["answers"] and not q.get("is_impossible")
+            ]
     added: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    questions = 0
     for source, paragraphs in sorted(by_source.items()):
-        if len(paragraphs) < 2:
+        if len(paragraphs) < 2 or not asked[source]:
             continue
         retriever = bm25s.BM25()
         retriever.index(
             bm25s.tokenize([c for _, c in paragraphs], show_progress=False), show_progress=False
         )
-        asked = [
-            (a, q)
-            for a, article in enumerate(doc["data"])
-            if str(article.get("source", "")) == source
-            for p in article["paragraphs"]
-            for q in p["qas"]
-            if q["answers"] and not q.get("is_impossible")
-        ]
-        questions += len(asked)
-        if not asked:
-            continue
         k = min(CANDIDATES, len(paragraphs))
         ranked, _ = retriever.retrieve(
-            bm25s.tokenize([q["question"] for _, q in asked], show_progress=False),
+            bm25s.tokenize([q["question"] for _, q in asked[source]], show_progress=False),
             k=k,
             show_progress=False,
         )
-        for (a, q), row in zip(asked, ranked, strict=True):
+        for (a, q), row in zip(asked[source], ranked, strict=True):
             for k_, context in enumerate(
                 _distractors(a, q, row.tolist(), paragraphs, per_question)
             ):
@@ -87,6 +80,7 @@ def add_distractors(path: str | Path, out: str | Path, *, per_question: int = 1)
             }
         )
     Path(out).write_text(json.dumps(doc), encoding="utf-8")
+    questions = sum(len(qs) for qs in asked.values())
     return questions, sum(len(qas) for contexts in added.values() for qas in contexts.values())
 
 

@@ -26,7 +26,8 @@ from distill.modeling import save_model
 _ROOT = "tf_bert_for_question_answering/"
 # a model built after others in one TensorFlow process gets a numbered scope
 _SCOPE = re.compile(r"^tf_bert_for_question_answering(_\d+)?/")
-# Hugging Face parameter name -> TFLite tensor name (below _ROOT); {i} is the layer.
+# Hugging Face parameter name -> TFLite tensor name below _ROOT (per layer: below
+# bert/encoder/layer_._<i>/, see `tensor_names`).
 _EMBEDDINGS = {
     "bert.embeddings.word_embeddings.weight": "bert/embeddings/Gather",
     "bert.embeddings.position_embeddings.weight": "bert/embeddings/Gather_1",
