@@ -27,7 +27,7 @@ from assistant.qa.squad import load_examples
 from converter.open_articles import answer_in, load_articles, write_articles
 
 SIZES = ((150, 250), (1, 250), (60, 120))  # (1, 250): one passage per paragraph
-BM25_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7)
+BM25_WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 RRF_K = 60
 
 

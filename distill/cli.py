@@ -1,4 +1,4 @@
-"""``qa-distill``: split, init-student, mlm, squad (task distillation), finetune.
+"""``qa-distill``: split, init-student, mlm, squad (task distillation), finetune, retriever.
 
 Every training command takes the same run options (sequence length, epochs/steps, lr, batch,
 seed, checkpoints, --resume, precision) and runs unchanged under ``torchrun`` or
@@ -19,7 +19,7 @@ def _run_options(
     p: argparse.ArgumentParser,
     *,
     max_seq_len: int,
-    doc_stride: int,
+    doc_stride: int | None,
     lr: float,
     batch_size: int,
     grad_accum: int,
@@ -30,12 +30,13 @@ def _run_options(
 ) -> None:
     p.add_argument("--out", required=True, help="output folder (final model, logs, checkpoints)")
     p.add_argument("--max-seq-len", type=int, default=max_seq_len, help="tokens per sequence")
-    p.add_argument(
-        "--doc-stride",
-        type=int,
-        default=doc_stride,
-        help="overlap, in tokens, between consecutive windows/chunks of a long text",
-    )
+    if doc_stride is not None:
+        p.add_argument(
+            "--doc-stride",
+            type=int,
+            default=doc_stride,
+            help="overlap, in tokens, between consecutive windows/chunks of a long text",
+        )
     p.add_argument("--epochs", type=int, default=epochs)
     p.add_argument("--max-steps", type=int, help="optimizer steps (overrides --epochs)")
     p.add_argument("--lr", type=float, default=lr, help="peak learning rate")
@@ -178,6 +179,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("finetune", help="plain QA fine-tuning (no teacher)")
     p.add_argument("--model", required=True, help="BERT/DistilBERT folder, with or without QA head")
     _qa_options(p)
+
+    p = sub.add_parser(
+        "retriever", help="train a sentence encoder on questions, paragraphs and hard negatives"
+    )
+    p.add_argument("--model", required=True, help="BERT sentence encoder folder (mean pooling)")
+    p.add_argument("--train", required=True, help="SQuAD 1.1/2.0 training file")
+    p.add_argument("--max-query-len", type=int, default=64, help="question tokens")
+    p.add_argument("--scale", type=float, default=20.0, help="cosine scale of the ranking loss")
+    _run_options(
+        p,
+        max_seq_len=256,
+        doc_stride=None,
+        lr=2e-5,
+        batch_size=32,
+        grad_accum=1,
+        epochs=1,
+        warmup=0.1,
+        max_grad_norm=1.0,
+        adam_eps=1e-6,
+    )
     return parser
 
 

@@ -20,7 +20,7 @@ from assistant.qa.checkpoint import takes_token_types
 from assistant.qa.features import QATokenizer
 from assistant.qa.squad import Example, SquadFormatError, load_examples
 from distill import checkpoint
-from distill.data import mlm_items, qa_items, read_text, token_counts
+from distill.data import mlm_items, qa_items, read_text, retrieval_items, token_counts
 from distill.distractors import add_distractors
 from distill.errors import DistillError
 from distill.from_bundle import recover
@@ -31,7 +31,7 @@ from distill.modeling import (
     load_model,
     read_vocabulary,
 )
-from distill.objectives import MLMDistillation, SpanObjective
+from distill.objectives import MLMDistillation, RankingObjective, SpanObjective
 from distill.runlog import read_log
 from distill.split import split_squad
 from distill.student_init import init_student, parse_layers
@@ -71,17 +71,20 @@ def run(args: argparse.Namespace) -> None:
         )
         print(f"wrote {args.out}: {len(mapping)} tensors copied from {args.teacher}")
         return
-    # A cosine-only mlm run leaves the MLM head out of the loss; DDP must be told.
-    head_unused = args.command == "mlm" and args.alpha_ce == 0 and args.alpha_mlm == 0
+    # A cosine-only mlm run leaves the MLM head out of the loss, mean pooling leaves BERT's
+    # pooler out of the retriever's; DDP must be told.
+    head_unused = args.command == "retriever" or (
+        args.command == "mlm" and args.alpha_ce == 0 and args.alpha_mlm == 0
+    )
     accelerator = _accelerator(args.precision, find_unused_parameters=head_unused)
     config = _run_config(args, accelerator)
     resume = _resume_folder(args, config)
     Path(args.out).mkdir(parents=True, exist_ok=True)
     set_seed(args.seed + accelerator.process_index)
     try:
-        {"mlm": _mlm, "squad": _squad, "finetune": _finetune}[args.command](
-            args, accelerator, config, resume
-        )
+        {"mlm": _mlm, "squad": _squad, "finetune": _finetune, "retriever": _retriever}[
+            args.command
+        ](args, accelerator, config, resume)
     finally:
         # Destroys the process group: left to interpreter exit, gloo's worker threads can abort
         # a process that has finished its work ("terminate called without an active exception").
@@ -176,6 +179,22 @@ def _finetune(
     )
     _train(args, acc, config, resume, model, objective, items, vocab)
     _evaluate(args, acc, eval_examples)
+
+
+def _retriever(
+    args: argparse.Namespace, acc: Accelerator, config: dict, resume: Path | None
+) -> None:
+    vocab = read_vocabulary(args.model)
+    items = retrieval_items(
+        args.train,
+        QATokenizer(vocab.path, lowercase=vocab.lowercase),
+        max_query_len=args.max_query_len,
+        max_seq_len=args.max_seq_len,
+        limit=args.limit,
+    )
+    model = load_model(resume or Path(args.model), "none", require_head=False)
+    _check_length(args.max_seq_len, model)
+    _train(args, acc, config, resume, model, RankingObjective(scale=args.scale), items, vocab)
 
 
 def _qa_items(args: argparse.Namespace, vocab: Vocabulary) -> list:

@@ -1,13 +1,17 @@
-"""Training data: MLM text chunks, QA training features, padding and length-grouped batches.
+"""Training data: MLM text chunks, QA training features, retriever triples, padding and
+length-grouped batches.
 
 Items are dicts of numpy values: 1-D arrays (``input_ids``, ``token_type_ids``, cached
-``teacher_start``/``teacher_end`` logits) have the item's own length, scalars are labels.
-`collate` pads a list of items into one batch; `epoch_batches` decides which items go
-together, deterministically from (seed, epoch), so a resumed run sees the same batches.
+``teacher_start``/``teacher_end`` logits) have the item's own length, scalars are labels; a
+retriever item has three token sequences (``input_ids`` the question, ``positive_input_ids``
+and ``negative_input_ids`` two passages). `collate` pads a list of items into one batch;
+`epoch_batches` decides which items go together, deterministically from (seed, epoch), so a
+resumed run sees the same batches.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +20,7 @@ import torch
 
 from assistant.qa.features import QATokenizer
 from assistant.qa.squad import SquadFormatError, load_examples
+from distill.distractors import distractor_contexts
 from distill.errors import DistillError
 
 Item = dict[str, np.ndarray | int]
@@ -116,6 +121,63 @@ def qa_items(
     return items
 
 
+def retrieval_items(
+    path: str | Path,
+    tokenizer: QATokenizer,
+    *,
+    max_query_len: int,
+    max_seq_len: int,
+    limit: int | None = None,
+) -> list[Item]:
+    """(question, its paragraph, a hard negative) triples for training a sentence encoder.
+
+    For every answerable question of a SQuAD 1.1/2.0 file with a distractor
+    (`distill.distractors`: the best BM25 paragraph of its own article, else of its source,
+    that holds no gold answer text): ``[CLS] question [SEP]`` and, for each passage,
+    ``[CLS] title \\n\\n context [SEP]`` cut at `max_seq_len` tokens: the title before the
+    text as the assistant indexes a passage (`assistant.library.index_text`), underscores of
+    Wikipedia titles read as spaces. `limit` keeps the first N triples. DistillError for a
+    malformed file or one without any triple.
+    """
+    try:
+        load_examples(path)  # validates every record, naming the bad one
+    except SquadFormatError as err:
+        raise DistillError(str(err)) from None
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    title_of = {
+        p["context"]: str(a.get("title", "")).replace("_", " ")
+        for a in doc["data"]
+        for p in a["paragraphs"]
+    }
+
+    def sequence(text: str, length: int) -> np.ndarray:
+        ids = tokenizer.encode(text).ids[: length - 2]
+        return np.asarray([tokenizer.cls_id, *ids, tokenizer.sep_id], dtype=np.int64)
+
+    def passage(context: str) -> np.ndarray:
+        return sequence(f"{title_of[context]}\n\n{context}", max_seq_len)
+
+    items: list[Item] = []
+    context_of = {
+        q["id"]: p["context"] for a in doc["data"] for p in a["paragraphs"] for q in p["qas"]
+    }
+    for _, question, negatives in distractor_contexts(doc, per_question=1):
+        if not negatives:
+            continue
+        items.append(
+            {
+                "input_ids": sequence(question["question"], max_query_len),
+                "positive_input_ids": passage(context_of[question["id"]]),
+                "negative_input_ids": passage(negatives[0]),
+            }
+        )
+        if limit is not None and len(items) >= limit:
+            break
+    if not items:
+        raise DistillError(f"{path}: no answerable question has a distractor passage")
+    return items
+
+
 def _cap_negatives(labelled: list, cap: int | None, seed: list[int]) -> list:
     """`labelled` (window, (start, end)) pairs with at most `cap` (0, 0) ones, order kept."""
     negatives = [i for i, (_, label) in enumerate(labelled) if label == (0, 0)]
@@ -126,22 +188,26 @@ def _cap_negatives(labelled: list, cap: int | None, seed: list[int]) -> list:
 
 
 def collate(items: Sequence[Item], pad_id: int) -> dict[str, torch.Tensor]:
-    """Pad items into a batch: arrays to the longest item (input_ids with `pad_id`, others
-    with 0), scalars stacked; adds ``attention_mask`` (1 on real tokens)."""
-    lengths = [len(item["input_ids"]) for item in items]
-    width = max(lengths)
+    """Pad items into a batch: each array key to its longest item (token sequences, the keys
+    ending in ``input_ids``, with `pad_id`, others with 0), scalars stacked. Each token
+    sequence gets its mask, 1 on real tokens: ``attention_mask`` for ``input_ids``,
+    ``<prefix>attention_mask`` for ``<prefix>input_ids``."""
     batch: dict[str, torch.Tensor] = {}
     for key, first in items[0].items():
-        if isinstance(first, np.ndarray):
-            fill = pad_id if key == "input_ids" else 0
-            out = np.full((len(items), width), fill, dtype=first.dtype)
-            for row, item in enumerate(items):
-                out[row, : lengths[row]] = item[key]
-            batch[key] = torch.from_numpy(out)
-        else:
+        if not isinstance(first, np.ndarray):
             batch[key] = torch.tensor([item[key] for item in items], dtype=torch.long)
-    mask = np.arange(width)[None, :] < np.asarray(lengths)[:, None]
-    batch["attention_mask"] = torch.from_numpy(mask.astype(np.int64))
+            continue
+        lengths = np.asarray([len(item[key]) for item in items])
+        tokens = key.endswith("input_ids")
+        out = np.full((len(items), lengths.max()), pad_id if tokens else 0, dtype=first.dtype)
+        for row, item in enumerate(items):
+            out[row, : lengths[row]] = item[key]
+        batch[key] = torch.from_numpy(out)
+        if tokens:
+            mask = np.arange(lengths.max())[None, :] < lengths[:, None]
+            batch[key.removesuffix("input_ids") + "attention_mask"] = torch.from_numpy(
+                mask.astype(np.int64)
+            )
     return batch
 
 

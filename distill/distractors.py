@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import bm25s
@@ -34,41 +35,19 @@ def add_distractors(path: str | Path, out: str | Path, *, per_question: int = 1)
     in one article per source whose title is "<source> distractors"). Returns (questions in,
     distractor questions added)."""
     doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    by_source: dict[str, list[tuple[int, str]]] = defaultdict(list)  # (article index, context)
-    asked: dict[str, list[tuple[int, dict]]] = defaultdict(list)  # (article index, question)
-    for a, article in enumerate(doc["data"]):
-        source = str(article.get("source", ""))
-        for paragraph in article["paragraphs"]:
-            by_source[source].append((a, paragraph["context"]))
-            asked[source] += [
-                (a, q) for q in paragraph["qas"] if q["answers"] and not q.get("is_impossible")
-            ]
     added: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    for source, paragraphs in sorted(by_source.items()):
-        if len(paragraphs) < 2 or not asked[source]:
-            continue
-        retriever = bm25s.BM25()
-        retriever.index(
-            bm25s.tokenize([c for _, c in paragraphs], show_progress=False), show_progress=False
-        )
-        k = min(CANDIDATES, len(paragraphs))
-        ranked, _ = retriever.retrieve(
-            bm25s.tokenize([q["question"] for _, q in asked[source]], show_progress=False),
-            k=k,
-            show_progress=False,
-        )
-        for (a, q), row in zip(asked[source], ranked, strict=True):
-            for k_, context in enumerate(
-                _distractors(a, q, row.tolist(), paragraphs, per_question)
-            ):
-                added[source][context].append(
-                    {
-                        "id": f"{q['id']}-d{k_}",
-                        "question": q["question"],
-                        "answers": [],
-                        "is_impossible": True,
-                    }
-                )
+    questions = 0
+    for source, question, contexts in distractor_contexts(doc, per_question):
+        questions += 1
+        for k, context in enumerate(contexts):
+            added[source][context].append(
+                {
+                    "id": f"{question['id']}-d{k}",
+                    "question": question["question"],
+                    "answers": [],
+                    "is_impossible": True,
+                }
+            )
     if not added:
         raise DistillError(f"{path}: no question has a distractor passage")
     for source, contexts in sorted(added.items()):
@@ -80,8 +59,39 @@ def add_distractors(path: str | Path, out: str | Path, *, per_question: int = 1)
             }
         )
     Path(out).write_text(json.dumps(doc), encoding="utf-8")
-    questions = sum(len(qs) for qs in asked.values())
     return questions, sum(len(qas) for contexts in added.values() for qas in contexts.values())
+
+
+def distractor_contexts(doc: dict, per_question: int) -> Iterator[tuple[str, dict, list[str]]]:
+    """(source, question, up to `per_question` distractor contexts) for every answerable
+    question of the SQuAD document `doc`, by source in name order, in file order within one;
+    a source of a single paragraph gives its questions no distractor."""
+    by_source: dict[str, list[tuple[int, str]]] = defaultdict(list)  # (article index, context)
+    asked: dict[str, list[tuple[int, dict]]] = defaultdict(list)  # (article index, question)
+    for a, article in enumerate(doc["data"]):
+        source = str(article.get("source", ""))
+        for paragraph in article["paragraphs"]:
+            by_source[source].append((a, paragraph["context"]))
+            asked[source] += [
+                (a, q) for q in paragraph["qas"] if q["answers"] and not q.get("is_impossible")
+            ]
+    for source, paragraphs in sorted(by_source.items()):
+        if not asked[source]:
+            continue
+        if len(paragraphs) < 2:
+            yield from ((source, q, []) for _, q in asked[source])
+            continue
+        retriever = bm25s.BM25()
+        retriever.index(
+            bm25s.tokenize([c for _, c in paragraphs], show_progress=False), show_progress=False
+        )
+        ranked, _ = retriever.retrieve(
+            bm25s.tokenize([q["question"] for _, q in asked[source]], show_progress=False),
+            k=min(CANDIDATES, len(paragraphs)),
+            show_progress=False,
+        )
+        for (a, q), row in zip(asked[source], ranked, strict=True):
+            yield source, q, _distractors(a, q, row.tolist(), paragraphs, per_question)
 
 
 def _distractors(

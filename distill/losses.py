@@ -7,6 +7,8 @@ Terms follow Hugging Face's distillation/distiller.py and run_squad_w_distillati
 - `masked_lm_ce`: cross-entropy with ignore_index -100;
 - `hidden_cosine`: cosine embedding loss (target 1) over the selected token vectors;
 - `span_ce`: the QA loss, the mean of the start and end cross-entropies;
+- `in_batch_ranking`: the retriever loss (sentence-transformers' MultipleNegativesRankingLoss),
+  cross-entropy of each question over every passage of the batch, its own passage the target;
 - `weighted_sum`: ``sum(alpha_k * term_k)``, where a term with alpha 0 is absent, not zeroed.
 """
 
@@ -76,6 +78,24 @@ def span_ce(
     start = F.cross_entropy(start_logits.float(), start_positions)
     end = F.cross_entropy(end_logits.float(), end_positions)
     return (start + end) / 2
+
+
+def mean_pooled(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Unit-length sentence embeddings (B, D): token vectors (B, L, D) averaged over `mask`
+    (B, L), then L2-normalised, as all-MiniLM-L6-v2 and `converter.encoder_export` pool."""
+    weights = mask.unsqueeze(-1).float()
+    summed = (hidden.float() * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
+    return F.normalize(summed, dim=-1)
+
+
+def in_batch_ranking(
+    queries: torch.Tensor, passages: torch.Tensor, scale: float = 20.0
+) -> torch.Tensor:
+    """Cross-entropy of `scale` * cosine between each of the B unit query vectors and all
+    passages (N >= B unit vectors), query i's own passage being passage i; the other
+    passages (the rest of the batch, then any hard negatives) are its negatives."""
+    scores = scale * queries.float() @ passages.float().T
+    return F.cross_entropy(scores, torch.arange(len(queries), device=scores.device))
 
 
 def weighted_sum(terms: Mapping[str, torch.Tensor], alphas: Mapping[str, float]) -> torch.Tensor:

@@ -19,6 +19,7 @@ from typing import Literal
 import torch
 from transformers import (
     AutoConfig,
+    AutoModel,
     AutoModelForMaskedLM,
     AutoModelForQuestionAnswering,
     PretrainedConfig,
@@ -33,9 +34,13 @@ SUPPORTED_TYPES = ("bert", "distilbert")
 TOKENIZER_FILES = ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json")
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 
-Head = Literal["qa", "mlm"]
-_AUTO_CLASSES = {"qa": AutoModelForQuestionAnswering, "mlm": AutoModelForMaskedLM}
-_HEAD_NAMES = {"qa": "question-answering", "mlm": "masked-LM"}
+Head = Literal["qa", "mlm", "none"]  # "none": the bare encoder (a sentence encoder)
+_AUTO_CLASSES = {
+    "qa": AutoModelForQuestionAnswering,
+    "mlm": AutoModelForMaskedLM,
+    "none": AutoModel,
+}
+_HEAD_NAMES = {"qa": "question-answering", "mlm": "masked-LM", "none": "encoder"}
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 An objective has ``alphas`` (term name -> weight) and ``terms(student, batch)``, which
 returns only the terms whose alpha is not 0 (the trainer weights and sums them with
 `losses.weighted_sum`). Term names are the alpha names of the CLI: ``ce`` (soft-target KL
-against the teacher), ``mlm``, ``squad`` (gold-label cross-entropies), ``cos`` (hidden states).
+against the teacher), ``mlm``, ``squad`` (gold-label cross-entropies), ``cos`` (hidden states);
+``ranking`` is the retriever's in-batch ranking loss.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from distill.errors import DistillError
 from distill.losses import (
     IGNORE_INDEX,
     hidden_cosine,
+    in_batch_ranking,
     mask_logits,
     masked_lm_ce,
+    mean_pooled,
     select_rows,
     soft_target_kl,
     span_ce,
@@ -168,3 +171,24 @@ class SpanObjective:
         if hidden:
             terms["cos"] = hidden_cosine(s_out.hidden_states[-1], t_out.hidden_states[-1], mask)
         return terms
+
+
+class RankingObjective:
+    """Sentence-encoder training: ``in_batch_ranking`` of the question embeddings against the
+    batch's positive passages then its hard negatives (all mean-pooled, unit length).
+
+    `student` is a bare encoder (BertModel); batches come from `distill.data.retrieval_items`.
+    """
+
+    def __init__(self, *, scale: float = 20.0) -> None:
+        self.alphas = {"ranking": 1.0}
+        self.scale = scale
+
+    def terms(self, student: nn.Module, batch: Batch) -> dict[str, torch.Tensor]:
+        def embed(prefix: str) -> torch.Tensor:
+            ids, mask = batch[f"{prefix}input_ids"], batch[f"{prefix}attention_mask"]
+            hidden = student(input_ids=ids, attention_mask=mask).last_hidden_state
+            return mean_pooled(hidden, mask)
+
+        passages = torch.cat([embed("positive_"), embed("negative_")])
+        return {"ranking": in_batch_ranking(embed(""), passages, self.scale)}

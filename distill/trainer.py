@@ -78,7 +78,10 @@ class Trainer:
         self.run_config = run_config
         self.tokenizer_from = tokenizer_from
         self.desc = desc
-        self.lengths = [len(item["input_ids"]) for item in items]
+        # Batches group items of similar size: all their token sequences count.
+        self.lengths = [
+            sum(len(v) for k, v in item.items() if k.endswith("input_ids")) for item in items
+        ]
 
         n_batches = len(self._batches(epoch=0))
         self.steps_per_epoch = n_batches // config.grad_accum
