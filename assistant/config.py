@@ -6,7 +6,7 @@ typo in /etc/qa-assistant/config.toml stops the daemon before READY instead of b
 
     [library]   state_dir, max_file_mb, max_files, passage_min_words, passage_max_words
     [answer]    model (bundle folder), retriever (sentence-encoder bundle; "" = BM25 only),
-                threads, top_k, threshold, speak ("span" | "sentence")
+                threads, top_k, threshold, bm25_threshold, speak ("span" | "sentence")
     [audio]     input_device, output_device, endpointing ("silero" | "energy" | "webrtcvad"),
                 energy_threshold_db, vad_aggressiveness, silence_seconds, start_timeout_seconds,
                 max_seconds, hold_to_talk, volume, tones, follow_up_seconds
@@ -62,6 +62,8 @@ class AnswerConfig:
     # top_k on held-out training articles by bench/calibrate_threshold.py for the shipped
     # model and retriever (models/minilm-l6-qa-int8/README.md)
     threshold: float = 7.1
+    # the same for BM25 only (retriever = ""): the answer score then has no cosine term
+    bm25_threshold: float = 3.4
     speak: str = "span"  # "span": the bare answer; "sentence": the sentence that holds it
 
 
@@ -154,6 +156,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "answer.threads": (1, 64),
     "answer.top_k": (1, 100),
     "answer.threshold": (-1e6, 1e6),
+    "answer.bm25_threshold": (-1e6, 1e6),
     "audio.energy_threshold_db": (-120, 0),
     "audio.vad_aggressiveness": (0, 3),
     "audio.silence_seconds": (0.1, 10),

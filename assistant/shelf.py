@@ -169,14 +169,12 @@ class Shelf:
         top_k: int | None = None,
         threshold: float | None = None,
     ) -> Answerer:
-        """An answerer of `library` with the [answer] settings, unless overridden here."""
+        """An answerer of `library` with the [answer] settings, unless overridden here; its
+        threshold is `answer.threshold`, or `answer.bm25_threshold` without a retriever."""
         answer = self.config.answer
-        return Answerer(
-            library,
-            reader,
-            top_k=top_k or answer.top_k,
-            threshold=answer.threshold if threshold is None else threshold,
-        )
+        if threshold is None:
+            threshold = answer.threshold if self.encoder is not None else answer.bm25_threshold
+        return Answerer(library, reader, top_k=top_k or answer.top_k, threshold=threshold)
 
 
 Stamp = tuple[int, int] | None  # shelf.json's (inode, mtime); None without one

@@ -49,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--top-k", type=int, default=AnswerConfig.top_k, help="--open: passages read")
     p.add_argument(
-        "--threshold", type=float, default=AnswerConfig.threshold, help="--open: not-found score"
+        "--threshold",
+        type=float,
+        help="--open: not-found score (default: answer.threshold, or answer.bm25_threshold "
+        "for BM25 only)",
     )
     p.add_argument(
         "--retriever",
@@ -58,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
         help='--open: sentence-encoder bundle ("" = BM25 only)',
     )
     return p
+
+
+def _threshold(args: argparse.Namespace) -> float:
+    """--threshold, else the shipped default for the retriever given (none: BM25 only)."""
+    if args.threshold is not None:
+        return args.threshold
+    return AnswerConfig.threshold if args.retriever else AnswerConfig.bm25_threshold
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.squad,
                 held_out=args.held_out_articles,
                 top_k=args.top_k,
-                threshold=args.threshold,
+                threshold=_threshold(args),
                 limit=args.limit,
                 progress=not args.no_progress,
             )

@@ -15,10 +15,11 @@ import assistant.answering as answering
 import assistant.selection as selection
 from assistant.answering import NOT_FOUND, Answerer
 from assistant.cli import main
-from assistant.config import AnswerConfig
+from assistant.config import DEFAULT_RETRIEVER, AnswerConfig, Config
 from assistant.documents import scan_folder
 from assistant.library import Library, load_folder
 from assistant.selection import answer_score
+from assistant.shelf import Shelf
 
 GOLD = {
     "nine in the morning": "open",
@@ -99,9 +100,18 @@ def test_passages_that_cannot_change_the_answer_are_not_read(library, engine, mo
 def test_below_threshold_is_not_found(library, engine) -> None:
     result = Answerer(library, engine, top_k=3, threshold=100.0).answer("When does it open?")
     assert (result.found, result.text) == (False, NOT_FOUND)
-    shipped = AnswerConfig().threshold
+    shipped = AnswerConfig().bm25_threshold  # the library has no embeddings
     result = Answerer(library, engine, threshold=shipped).answer("Where are the power sockets?")
     assert result.text == NOT_FOUND  # retrieved, but the reader finds no answer there
+
+
+@pytest.mark.parametrize("retriever", ["", DEFAULT_RETRIEVER])
+def test_the_threshold_follows_the_retriever_setting(library, engine, tmp_path, retriever) -> None:
+    # BM25-only answer scores have no cosine term: they get their own threshold
+    answer = AnswerConfig(retriever=retriever, threshold=1e6, bm25_threshold=-1e6)
+    shelf = Shelf(Config(answer=answer), tmp_path / "state")
+    result = shelf.answerer(library, engine).answer("When does the library open?")
+    assert result.found is (retriever == "")
 
 
 def test_no_matching_passage_is_not_found(library, engine) -> None:
