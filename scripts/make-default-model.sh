@@ -6,15 +6,13 @@
 #
 # WORK (outside the repository) receives: data/ (the held-out split of the training file),
 # teacher/ (one epoch), teacher-e2/ (one more epoch), teacher-d/ (teacher-e2 trained on distractor
-# passages: the shipped model), retriever/ (all-MiniLM-L6-v2 trained on the training questions: the
-# shipped retriever) with bundles/retriever-int8, student-init/,
+# passages: the shipped model), student-init/,
 # student-kd/, student-hard/, student-random/, student-random-hard/ (students of teacher/),
 # bundles/ (int8 of all six, fp16 of both teachers and the distilled student), eval/dev/*.json
 # (qa-eval on the whole dev set, 2 threads) and eval/table.md + table.json. A finished step is
 # skipped; an interrupted training resumes from its newest checkpoint. EPOCHS (default 1) sets
 # the epochs of every training run but teacher-e2's (one) and teacher-d's (DISTRACTOR_STEPS steps,
-# default 700) and the retriever's (RETRIEVER_STEPS, default 330). The dev set is only evaluated on,
-# never trained or tuned on.
+# default 700). The dev set is only evaluated on, never trained or tuned on.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,12 +29,9 @@ train=(--train "$W/data/train.json" --max-seq-len 256 --doc-stride 128 --max-neg
        --eval "$W/data/holdout.json" --eval-limit 500)
 validate=(--validate "$W/data/holdout.json" --limit 1000)
 dev=()
-retriever_quick=()
 if [[ -n "${QUICK:-}" ]]; then
     train+=(--limit 64 --max-steps 2 --eval-limit 20)
     DISTRACTOR_STEPS=2
-    RETRIEVER_STEPS=2
-    retriever_quick=(--limit 64)
     validate=(--validate "$W/data/holdout.json" --limit 20 --max-f1-drop 100)
     dev=(--limit 20)
 fi
@@ -76,13 +71,6 @@ fit "$W/teacher-e2" "$BIN/qa-distill" finetune --model "$W/teacher" "${train[@]}
     --out "$W/data/train-distractors.json"
 fit "$W/teacher-d" "$BIN/qa-distill" finetune --model "$W/teacher-e2" "${train[@]}" \
     --train "$W/data/train-distractors.json" --max-steps "${DISTRACTOR_STEPS:-700}" --lr 3e-5 --seed 4
-# the shipped retriever: the sentence encoder trained to rank each training question's paragraph
-# above the rest of its batch and above the best BM25 paragraph of its article without the answer
-[[ -f $W/retriever/model.safetensors ]] || fit "$W/retriever" "$BIN/qa-distill" retriever \
-    --model "$BASE" --train "$W/data/train.json" --max-seq-len 192 --batch-size 16 --lr 3e-5 \
-    --max-steps "${RETRIEVER_STEPS:-330}" --save-every 50 "${retriever_quick[@]}"
-[[ -d $W/bundles/retriever-int8 ]] || "$BIN/qa-convert-encoder" "$W/retriever" \
-    --out "$W/bundles/retriever-int8" --validate "$W/data/holdout.json" --limit 200
 [[ -d $W/student-init ]] || "$BIN/qa-distill" init-student --teacher "$W/teacher" --layers 0,2,4 \
     --out "$W/student-init"
 fit "$W/student-kd" "$BIN/qa-distill" squad --teacher "$W/teacher" --student "$W/student-init" \
