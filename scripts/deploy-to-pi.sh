@@ -66,6 +66,10 @@ for name in bundle vosk-model; do
     chown -R root:root $MODELS/\$name
     chmod -R u=rwX,go=rX $MODELS/\$name
     rm -rf $MODELS/\$name.old
+    if [[ -f $MODELS/SHIPPED ]]; then  # the user's bundle now: install.sh keeps it from here on
+        grep -vx "\$name" $MODELS/SHIPPED >$MODELS/SHIPPED.new || true
+        mv $MODELS/SHIPPED.new $MODELS/SHIPPED
+    fi
 done
 rm -rf $staging
 systemctl stop qa-assistant

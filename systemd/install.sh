@@ -7,8 +7,9 @@
 # Install: the system user (systemd-sysusers), the venv /opt/qa-assistant/venv with the `pi`
 # extra (pip, from SPEC: default this checkout; a wheel file or any pip requirement works),
 # /usr/local/bin/qa-assistant, the unit, the udev rule, the default /etc/qa-assistant/config.toml
-# (only where none exists: an edited config is kept), /opt/qa-assistant/models/ for the bundle
-# and the Vosk model; then enables and (re)starts the service. Without a Vosk model yet it
+# (only where none exists: an edited config is kept), /opt/qa-assistant/models/ with the shipped
+# QA bundle and retriever (upgraded with the code unless replaced by hand) and room for the Vosk
+# model; then enables and (re)starts the service. Without a Vosk model yet it
 # answers with PocketSphinx, and says so, until one is copied to /opt/qa-assistant/models/vosk-model.
 # Uninstall: all of that; the library (/var/lib/qa-assistant) only with --purge.
 #
@@ -22,6 +23,12 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PREFIX=/opt/qa-assistant
 SHIPPED_BUNDLE="$HERE/../models/minilm-l6-qa-int8"  # the default bundle this project trained
 SHIPPED_RETRIEVER="$HERE/../models/minilm-l6-retriever-int8"  # the dense retriever's encoder
+# sha256 of the model.tflite of every earlier release's shipped QA bundle: installs older than
+# models/SHIPPED copied these, and they are upgraded like a listed copy
+EARLIER_SHIPPED_MODELS=(
+    3e3b2d8da2f75a007e82b954fa2cf2ee66736ac5c3ad6835caf12d33f71cd023
+    7a73f841a9b30308acc7d7efc1bd88078131c99c7139fd1c604d2d1603555c9b
+)
 UNIT=qa-assistant.service
 NAME=qa-assistant
 APT_PACKAGES=(python3-venv libportaudio2 libespeak-ng1 espeak-ng alsa-utils)
@@ -111,6 +118,41 @@ install_venv() {
     "$python" -m pip install --quiet --upgrade "$spec" "${PIP_EXTRA[@]}"
 }
 
+# The code's answer-score weights and thresholds are calibrated for the shipped bundles, so
+# they are upgraded with it: a copy this script made (named in models/SHIPPED) is replaced by
+# the current one, switched in with two renames; a bundle put there by hand is kept.
+shipped_copy() {  # SOURCE NAME: is models/NAME a bundle this script put there?
+    local src=$1 name=$2 sha
+    local dest="$DESTDIR$PREFIX/models/$name"
+    grep -qx "$name" "$DESTDIR$PREFIX/models/SHIPPED" 2>/dev/null && return 0
+    # installs older than the list: an unchanged copy of this or an earlier release's bundle
+    cmp -s "$src/bundle.json" "$dest/bundle.json" && return 0
+    for sha in "${EARLIER_SHIPPED_MODELS[@]}"; do
+        grep -qF "\"$sha\"" "$dest/bundle.json" 2>/dev/null && return 0
+    done
+    return 1
+}
+
+install_shipped() {  # SOURCE NAME
+    local src=$1 name=$2
+    local dest="$DESTDIR$PREFIX/models/$name" list="$DESTDIR$PREFIX/models/SHIPPED"
+    [[ -d "$src" ]] || return 0
+    if [[ -e "$dest" ]] && ! shipped_copy "$src" "$name"; then
+        say "keeping $PREFIX/models/$name: not a copy made by install.sh (to get the shipped"
+        say "one, move it away and run install.sh again)"
+        return 0
+    fi
+    rm -rf "$dest.new" "$dest.old"
+    cp -r "$src" "$dest.new"
+    chmod -R a+rX "$dest.new"
+    if [[ -e "$dest" ]]; then
+        mv "$dest" "$dest.old"
+    fi
+    mv "$dest.new" "$dest"
+    rm -rf "$dest.old"
+    grep -qx "$name" "$list" 2>/dev/null || echo "$name" >>"$list"
+}
+
 install_files() {
     install -D -m 0644 "$HERE/qa-assistant.sysusers" "$DESTDIR/etc/sysusers.d/$NAME.conf"
     install -D -m 0644 "$HERE/$UNIT" "$DESTDIR/etc/systemd/system/$UNIT"
@@ -122,14 +164,8 @@ install_files() {
         say "keeping the existing /etc/$NAME/config.toml"
     fi
     install -d -m 0755 "$DESTDIR$PREFIX/models" "$DESTDIR/usr/local/bin"
-    if [[ -d "$SHIPPED_BUNDLE" && ! -e "$DESTDIR$PREFIX/models/bundle" ]]; then
-        cp -r "$SHIPPED_BUNDLE" "$DESTDIR$PREFIX/models/bundle"
-        chmod -R a+rX "$DESTDIR$PREFIX/models/bundle"
-    fi
-    if [[ -d "$SHIPPED_RETRIEVER" && ! -e "$DESTDIR$PREFIX/models/retriever" ]]; then
-        cp -r "$SHIPPED_RETRIEVER" "$DESTDIR$PREFIX/models/retriever"
-        chmod -R a+rX "$DESTDIR$PREFIX/models/retriever"
-    fi
+    install_shipped "$SHIPPED_BUNDLE" bundle
+    install_shipped "$SHIPPED_RETRIEVER" retriever
     ln -sfn "$PREFIX/venv/bin/qa-assistant" "$DESTDIR/usr/local/bin/qa-assistant"
 }
 

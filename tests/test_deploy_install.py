@@ -83,6 +83,40 @@ def test_install_is_idempotent_and_keeps_an_edited_config(tmp_path: Path) -> Non
     assert after == before
 
 
+def test_the_shipped_bundles_are_upgraded_but_one_put_there_by_hand_is_kept(tmp_path: Path):
+    install(tmp_path, "--no-venv")
+    models = tmp_path / "opt/qa-assistant/models"
+    shipped = {
+        "bundle": REPO / "models/minilm-l6-qa-int8",
+        "retriever": REPO / "models/minilm-l6-retriever-int8",
+    }
+    for name, source in shipped.items():
+        assert tree(models / name) == tree(source), name
+    # an earlier release's copy: replaced by the current bundle
+    (models / "bundle" / "model.tflite").write_bytes(b"an older model")
+    (models / "bundle" / "old-file").write_text("gone after the upgrade")
+    install(tmp_path, "--no-venv")
+    assert tree(models / "bundle") == tree(shipped["bundle"])
+    assert sorted(p.name for p in models.iterdir()) == ["SHIPPED", "bundle", "retriever"]
+    # a copy made before models/SHIPPED existed: an earlier release's bundle is upgraded, an
+    # unchanged copy of the current one is listed from now on
+    (models / "SHIPPED").unlink()
+    earlier = "3e3b2d8da2f75a007e82b954fa2cf2ee66736ac5c3ad6835caf12d33f71cd023"
+    (models / "bundle" / "bundle.json").write_text(f'{{"files": {{"model.tflite": "{earlier}"}}}}')
+    install(tmp_path, "--no-venv")
+    assert tree(models / "bundle") == tree(shipped["bundle"])
+    assert (models / "SHIPPED").read_text().split() == ["bundle", "retriever"]
+    # a bundle the user copied there: kept as it is
+    shutil.rmtree(models / "bundle")
+    (models / "SHIPPED").write_text("retriever\n")
+    (models / "bundle").mkdir()
+    (models / "bundle" / "model.tflite").write_bytes(b"the user's own model")
+    again = install(tmp_path, "--no-venv")
+    assert "keeping /opt/qa-assistant/models/bundle: not a copy made by install.sh" in again.stdout
+    assert (models / "bundle" / "model.tflite").read_bytes() == b"the user's own model"
+    assert (models / "SHIPPED").read_text() == "retriever\n"
+
+
 def test_uninstall_removes_all_but_the_library_unless_purged(tmp_path: Path) -> None:
     install(tmp_path, "--no-venv")
     library = tmp_path / "var/lib/qa-assistant"
