@@ -103,7 +103,9 @@ def test_best_over_windows_and_padded_logits(tokenizer: QATokenizer) -> None:
     span = best_span(context, windows, starts, ends)
     last = windows[-1]
     target = next(i for i in range(last.context_start, last.context_end) if last.max_context[i])
-    assert span.start_char == last.offsets[target, 0]
+    # the whole word ("w52") that holds the last window's first max-context token
+    word_start = context.rfind(" ", 0, int(last.offsets[target, 0]) + 1) + 1
+    assert (span.start_char, span.text) == (word_start, context[word_start:].split()[0])
     assert span.score == pytest.approx(2.0 * len(windows))
 
 
@@ -121,3 +123,32 @@ def test_a_span_never_crosses_a_line_break(tokenizer: QATokenizer) -> None:
     starts, ends = logits_for(w, {blue: 5.0}, {green: 5.0, blue: 1.0})
     span = best_span(context, [w], [starts], [ends])
     assert span.text == "blue"
+
+
+@pytest.mark.parametrize(
+    ("context", "first", "last", "answer"),
+    [
+        # the model's pieces end inside a file name, start inside one, or cut a word
+        ("It reads /etc/login.defs at boot.", "/", "login", "/etc/login.defs"),
+        ("The file override.xml wins.", "xml", "xml", "override.xml"),
+        ("About 3.5 million live there.", "3", "3", "3.5"),
+        ("The city of parisian river.", "paris", "paris", "parisian"),
+        # sentence punctuation and hyphens are not inside a word
+        ("Built in 1889. Then red.", "1889", "1889", "1889"),
+        ("The 1889-1890 season.", "1889", "1889", "1889"),
+    ],
+)
+def test_a_span_never_cuts_a_word(
+    tokenizer: QATokenizer, context: str, first: str, last: str, answer: str
+) -> None:
+    (w,) = tokenizer.windows("q", context)
+    start = ctx_index(w, context, first)
+    end = max(
+        i
+        for i in range(w.context_start, w.context_end)
+        if context[w.offsets[i, 0] :].startswith(last)
+    )
+    starts, ends = logits_for(w, {start: 5.0}, {end: 5.0})
+    span = best_span(context, [w], [starts], [ends])
+    assert span is not None and span.text == answer
+    assert context[span.start_char : span.end_char] == answer

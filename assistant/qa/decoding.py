@@ -6,7 +6,10 @@ end >= start, at most `max_answer_len` tokens, and a start token that has its ma
 in this window; score = start logit + end logit; the best pair over all windows wins. The
 answer text is cut from the original context with the tokens' character offsets. A span never
 crosses a line break: the lines of a document's text are paragraphs, list items, definitions
-and table rows, and an answer running from one into the next is not an answer.
+and table rows, and an answer running from one into the next is not an answer. Nor does it
+cut a word: an edge inside a run of letters and digits, or inside a name joined by "." "/" or
+"_" (a file name, path or identifier such as "login.defs" or "Override.xml"), moves out to the
+whole of it; the model's word pieces can end at "login" of "/etc/login.defs".
 """
 
 from __future__ import annotations
@@ -87,10 +90,38 @@ def _best_in_window(
                 best_score, best_pair = total, (int(s), int(e))
     if best_pair is None:
         return None
-    start_char = int(window.offsets[best_pair[0], 0])
-    end_char = int(window.offsets[best_pair[1], 1])
+    start_char, end_char = _whole_words(
+        context, int(window.offsets[best_pair[0], 0]), int(window.offsets[best_pair[1], 1])
+    )
     null_score = float(starts[0] + ends[0])
     return Span(context[start_char:end_char], best_score, start_char, end_char, null_score)
+
+
+_JOINERS = "./_"
+
+
+def _inside_word(text: str, cut: int) -> bool:
+    """Whether position `cut` (between text[cut - 1] and text[cut]) is inside one word: two
+    letters/digits, or a joiner with letters/digits on both of its sides."""
+    if not 0 < cut < len(text):
+        return False
+    left, right = text[cut - 1], text[cut]
+    if left.isalnum() and right.isalnum():
+        return True
+    if left in _JOINERS:
+        return right.isalnum() and cut >= 2 and text[cut - 2].isalnum()
+    if right in _JOINERS:
+        return left.isalnum() and cut + 1 < len(text) and text[cut + 1].isalnum()
+    return False
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span [start, end) of `text` widened so that neither edge cuts a word."""
+    while _inside_word(text, start):
+        start -= 1
+    while _inside_word(text, end):
+        end += 1
+    return start, end
 
 
 def _top_indices(values: np.ndarray, k: int) -> np.ndarray:
