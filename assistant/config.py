@@ -66,6 +66,10 @@ class AnswerConfig:
     bm25_threshold: float = 3.4
     speak: str = "span"  # "span": the bare answer; "sentence": the sentence that holds it
 
+    def not_found_threshold(self, retriever: bool) -> float:
+        """`threshold` for answer scores with the retriever's cosine, else `bm25_threshold`."""
+        return self.threshold if retriever else self.bm25_threshold
+
 
 @dataclass(frozen=True)
 class AudioConfig:

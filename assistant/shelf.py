@@ -173,7 +173,7 @@ class Shelf:
         threshold is `answer.threshold`, or `answer.bm25_threshold` without a retriever."""
         answer = self.config.answer
         if threshold is None:
-            threshold = answer.threshold if self.encoder is not None else answer.bm25_threshold
+            threshold = answer.not_found_threshold(self.encoder is not None)
         return Answerer(library, reader, top_k=top_k or answer.top_k, threshold=threshold)
 
 

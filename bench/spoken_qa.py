@@ -398,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         summary = load_folder(docs, state, encoder=encoder)
         load_s = time.monotonic() - started
         library = Library.open(state, encoder)
-        threshold = config.threshold if encoder is not None else config.bm25_threshold
+        threshold = config.not_found_threshold(encoder is not None)
         answerer = Answerer(library, reader, top_k=config.top_k, threshold=threshold)
         speech = library_speech(library, Path(tmp))
 

@@ -67,7 +67,7 @@ def _threshold(args: argparse.Namespace) -> float:
     """--threshold, else the shipped default for the retriever given (none: BM25 only)."""
     if args.threshold is not None:
         return args.threshold
-    return AnswerConfig.threshold if args.retriever else AnswerConfig.bm25_threshold
+    return AnswerConfig().not_found_threshold(bool(args.retriever))
 
 
 def main(argv: list[str] | None = None) -> int:
