@@ -26,8 +26,9 @@ from typing import Protocol
 from assistant.library import Library
 from assistant.passage_bounds import MAX_CHARS
 from assistant.qa.decoding import Span
-from assistant.replies import sentence_around
+from assistant.replies import not_mentioned, sentence_around
 from assistant.selection import answer_score, reader_score, worth_reading
+from assistant.unmentioned import Vocabulary, unmentioned
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,9 @@ class Source:
 
 @dataclass(frozen=True)
 class Answer:
-    """`text` is the span (or NOT_FOUND when `found` is False); `sentence` the passage's
-    sentence that holds the span ("" when not found); `timings` are in milliseconds."""
+    """`text` is the span (when `found` is False: NOT_FOUND, or which names the documents do
+    not mention); `sentence` the passage's sentence that holds the span ("" when not found);
+    `timings` are in milliseconds."""
 
     question: str
     text: str
@@ -93,6 +95,7 @@ class Answerer:
         self.top_k = top_k
         self.threshold = threshold
         self.budget_seconds = budget_seconds
+        self._vocabulary = Vocabulary.of(library)
 
     def answer(self, question: str, cancelled: Callable[[], bool] = lambda: False) -> Answer:
         """The best answer to `question` within the budget.
@@ -101,6 +104,11 @@ class Answerer:
         passage and each model window.
         """
         t0 = time.perf_counter()
+        absent = unmentioned(question, self._vocabulary)
+        if absent:
+            total = round((time.perf_counter() - t0) * 1000, 1)
+            timings = {"retrieve_ms": 0.0, "read_ms": 0.0, "total_ms": total}
+            return Answer(question, not_mentioned(absent), False, None, None, timings=timings)
         deadline = time.monotonic() + self.budget_seconds
         hits = self.library.search(question, self.top_k)
         t1 = time.perf_counter()

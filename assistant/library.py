@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import time
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -70,9 +71,10 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 def tokenize(text: str) -> list[str]:
-    """BM25 terms: lower-cased words, no stopwords, plurals folded ("libraries" -> "library")."""
+    """BM25 terms: lower-cased words without accents ("Beyoncé" -> "beyonce"), no stopwords,
+    plurals folded ("libraries" -> "library")."""
     terms = []
-    for word in _WORD.findall(text.lower()):
+    for word in _WORD.findall(_without_accents(text.lower())):
         if word in _STOPWORDS:
             continue
         if len(word) > 4 and word.endswith("ies"):
@@ -81,6 +83,12 @@ def tokenize(text: str) -> list[str]:
             word = word[:-1]
         terms.append(word)
     return terms
+
+
+def _without_accents(text: str) -> str:
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def index_text(passage: Passage) -> str:
@@ -182,8 +190,10 @@ class Library:
                 self.embeddings[row : row + len(c.passages)] = rows
                 row += len(c.passages)
         self._bm25 = bm25s.BM25()
+        corpus = [tokenize(index_text(p)) for p in self.passages]
+        self.terms = frozenset(term for terms in corpus for term in terms)  # every BM25 term
         if self.passages:
-            self._bm25.index([tokenize(index_text(p)) for p in self.passages], show_progress=False)
+            self._bm25.index(corpus, show_progress=False)
 
     @classmethod
     def from_documents(

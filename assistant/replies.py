@@ -23,6 +23,12 @@ def sentence_around(text: str, start: int, end: int) -> str:
     return " ".join(text[begin:finish].split())
 
 
+def not_mentioned(names: list[str]) -> str:
+    """The reply to a question about `names` (at least one) that no document mentions."""
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return f"Your documents don't mention {listed}."
+
+
 def where_text(document: str, collection: str, sentence: str) -> str:
     """Where an answer came from, read aloud: the document's name and the whole sentence."""
     name = PurePath(document).stem.replace("_", " ").replace("-", " ")

@@ -9,6 +9,9 @@ NULL_WEIGHT * no-answer score + RETRIEVAL_WEIGHT * retrieval score + COSINE_WEIG
 it reports the open F1 with no
 threshold, and the threshold at which only FALSE_ANSWERS of the not-loaded questions still get
 an answer, with the share of loaded questions then answered and their F1 ("not found" = 0).
+A question naming something the loaded articles never mention (`assistant.unmentioned`) is
+"not found" whatever its score, as in the assistant; "shipped_without_unmentioned" reports the
+shipped selection without that check.
 
 Usage: python bench/calibrate_threshold.py QA_BUNDLE RETRIEVER HOLDOUT.json [--json OUT]
 """
@@ -30,6 +33,7 @@ from assistant.library import Collection, Library, index_text
 from assistant.qa.engine import QAEngine
 from assistant.qa.squad import load_examples, score
 from assistant.selection import COSINE_WEIGHT, NULL_WEIGHT, RETRIEVAL_WEIGHT
+from assistant.unmentioned import Vocabulary, unmentioned
 from converter.open_articles import file_name, load_articles, write_articles
 
 ROTATIONS = 4
@@ -45,7 +49,8 @@ def collect(
     squad: Path,
     spans: dict[tuple[str, str, int], tuple[str, float, float]],
 ) -> list[dict]:
-    """Per question and rotation: whether its article is loaded, and its top-10 candidates.
+    """Per question and rotation: whether its article is loaded, whether it names something the
+    loaded articles do not mention, and its top-10 candidates.
 
     `spans` caches the reader's answer per (question, passage) across calls.
     """
@@ -64,6 +69,7 @@ def collect(
         rows_kept = None if embeddings is None else embeddings[keep]
         kept = Collection("train", [passages[i] for i in keep], {}, embeddings=rows_kept)
         library = Library([kept], encoder=encoder)
+        vocabulary = Vocabulary.of(library)
         for ex in tqdm(examples, desc=f"rotation {r + 1}/{ROTATIONS}", unit="q"):
             candidates = []
             for hit in library.search(ex.question, max(TOP_K)):
@@ -78,16 +84,32 @@ def collect(
                 text, span_score, null_score = spans[key]
                 f1 = score(text, [a.text for a in ex.answers])[1] if text.strip() else 0.0
                 candidates.append((span_score, null_score, hit.score, hit.cosine, f1))
-            rows.append({"loaded": article_of[ex.context] not in held, "candidates": candidates})
+            rows.append(
+                {
+                    "loaded": article_of[ex.context] not in held,
+                    "unmentioned": bool(unmentioned(ex.question, vocabulary)),
+                    "candidates": candidates,
+                }
+            )
     return rows
 
 
-def choose(rows: list[dict], k: int, w_null: float, w_retrieval: float, w_cosine: float) -> dict:
-    """Open F1 (no threshold) and the FALSE_ANSWERS threshold's answered rate and F1."""
-    scores, f1s, loaded = [], [], []
+def choose(
+    rows: list[dict],
+    k: int,
+    w_null: float,
+    w_retrieval: float,
+    w_cosine: float,
+    check_names: bool = True,
+) -> dict:
+    """Open F1 (no threshold) and the FALSE_ANSWERS threshold's answered rate and F1;
+    `check_names`: questions naming what is not loaded are "not found"."""
+    scores, f1s, loaded, refusals = [], [], [], []
     for row in rows:
         best, best_f1 = float("-inf"), 0.0
-        for span, null, retrieval, cosine, f1 in row["candidates"][:k]:
+        refused = check_names and row["unmentioned"]
+        refusals.append(refused)
+        for span, null, retrieval, cosine, f1 in [] if refused else row["candidates"][:k]:
             s = span - w_null * null + w_retrieval * retrieval + w_cosine * cosine
             if s > best:
                 best, best_f1 = s, f1
@@ -95,6 +117,7 @@ def choose(rows: list[dict], k: int, w_null: float, w_retrieval: float, w_cosine
         f1s.append(best_f1)
         loaded.append(row["loaded"])
     s, f, is_loaded = np.asarray(scores), np.asarray(f1s), np.asarray(loaded)
+    refused = np.asarray(refusals)
     threshold = float(np.quantile(s[~is_loaded], 1 - FALSE_ANSWERS))
     kept = s[is_loaded] >= threshold
     return {
@@ -103,6 +126,10 @@ def choose(rows: list[dict], k: int, w_null: float, w_retrieval: float, w_cosine
         "retrieval_weight": w_retrieval,
         "cosine_weight": w_cosine,
         "f1": round(100 * f[is_loaded].mean(), 2),
+        "unmentioned": {
+            "loaded": round(100 * float(refused[is_loaded].mean()), 1),
+            "not_loaded": round(100 * float(refused[~is_loaded].mean()), 1),
+        },
         "threshold": round(threshold, 2),
         "answered": round(100 * kept.mean(), 1),
         "f1_at_threshold": round(100 * (f[is_loaded] * kept).mean(), 2),
@@ -132,8 +159,16 @@ def main() -> int:
         ]
         grid.sort(key=lambda g: (-g["f1_at_threshold"], -g["answered"]))
         shipped = choose(rows, 5, NULL_WEIGHT, RETRIEVAL_WEIGHT, COSINE_WEIGHT if encoder else 0.0)
+        without = choose(
+            rows, 5, NULL_WEIGHT, RETRIEVAL_WEIGHT, COSINE_WEIGHT if encoder else 0.0, False
+        )
         span_only = choose(rows, 3, 0.0, 0.0, 0.0)
-        results[name] = {"shipped": shipped, "span_only_top3": span_only, "grid": grid[:20]}
+        results[name] = {
+            "shipped": shipped,
+            "shipped_without_unmentioned": without,
+            "span_only_top3": span_only,
+            "grid": grid[:20],
+        }
         print(
             f"== {name}: {sum(r['loaded'] for r in rows)} loaded, "
             f"{sum(not r['loaded'] for r in rows)} not loaded"
@@ -142,7 +177,7 @@ def main() -> int:
             f"{'k':>3} {'w_null':>6} {'w_ret':>6} {'w_cos':>6} {'F1':>6} {'thr':>6} "
             f"{'answered':>9} {'F1@thr':>7}"
         )
-        for g in [span_only, shipped, *grid[:10]]:
+        for g in [span_only, without, shipped, *grid[:10]]:
             print(
                 f"{g['top_k']:3d} {g['null_weight']:6.1f} {g['retrieval_weight']:6.1f} "
                 f"{g['cosine_weight']:6.1f} "

@@ -14,8 +14,9 @@ ARTICLES = {
     "Paris": (
         "The Eiffel Tower was built in 1889 in Paris, the capital of France.",
         [
-            ("p1", "When was the Eiffel Tower built?", "1889"),
-            ("p2", "What is the capital of France?", "Paris"),
+            # no names: held out, they are read (a name the library lacks is never answered)
+            ("p1", "When was the tower built?", "1889"),
+            ("p2", "What is the capital of the country?", "Paris"),
         ],
     ),
     "Hastings": (
