@@ -17,8 +17,10 @@ answers.
 
 Both engines ask for up to `nbest` hypotheses (Vosk: `SetMaxAlternatives`) and keep the one the
 documents support best, then repair near-miss words toward document words
-(`assistant.hypotheses`); `nbest=1` and `repair=False` turn those levers off. `peek` gives the
-transcript `finish` would give so far, chosen and repaired the same way.
+(`assistant.hypotheses`); `nbest=1` and `repair=False` turn those levers off. PocketSphinx first
+takes steady background noise out of a noisy utterance (`assistant.denoise`; `denoise=False`
+turns it off). `peek` gives the transcript `finish` would give so far, chosen and repaired the
+same way.
 
 Confidence (`Heard.confidence`, 0-1) is the mean posterior probability of the transcript's
 content words: PocketSphinx's word posteriors of its best hypothesis (from its lattice), and for
@@ -41,6 +43,7 @@ from typing import Protocol
 
 from assistant.audio import SAMPLE_RATE
 from assistant.config import AsrConfig
+from assistant.denoise import denoise
 from assistant.doc_speech import DocumentSpeech, cmu_dictionary
 from assistant.engines import Engine, pick
 from assistant.errors import SetupError
@@ -245,12 +248,15 @@ class PocketSphinxRecognizer:
         document_lm: bool = True,
         nbest: int = NBEST,
         repair: bool = True,
+        denoise: bool = True,
         fallback_reason: str | None = None,
     ) -> None:
         """`document_lm=False` keeps the generic English LM and dictionary with documents;
+        `denoise`: steady noise is taken out of a noisy utterance (`assistant.denoise`);
         `fallback_reason`: why this replaces the configured Vosk engine (None: configured)."""
         self.fallback_reason = fallback_reason
         self._document_lm = document_lm
+        self._denoise = denoise
         self._nbest = nbest
         self._repair = repair
         self._speech: DocumentSpeech | None = None
@@ -292,8 +298,10 @@ class PocketSphinxRecognizer:
         return heard
 
     def _decode(self, audio: bytes) -> Heard:
-        """`audio` decoded as one utterance: the best-supported of the n-best, repaired, with
-        the word posteriors of the best hypothesis."""
+        """`audio` decoded as one utterance (denoised when noisy): the best-supported of the
+        n-best, repaired, with the word posteriors of the best hypothesis."""
+        if self._denoise:
+            audio = denoise(audio)
         self._decoder.start_utt()
         self._decoder.process_raw(audio, False, True)
         self._decoder.end_utt()
@@ -302,7 +310,8 @@ class PocketSphinxRecognizer:
             return Heard("")
         nbest = [hyp.hypstr]
         if self._nbest > 1:
-            alternatives = (h.hypstr for h in self._decoder.nbest())
+            # the n-best search can end in an empty entry (None) on a short, noisy utterance
+            alternatives = (h.hypstr for h in self._decoder.nbest() if h is not None)
             nbest += [h for h in itertools.islice(alternatives, self._nbest) if h != hyp.hypstr]
         # dictionary variants are "word(2)"; fillers and sentence marks are not in transcripts
         posteriors = _merge({seg.word.split("(")[0]: seg.prob} for seg in self._decoder.seg())

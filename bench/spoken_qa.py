@@ -9,7 +9,8 @@ clip goes through `assistant.spoken.answer_spoken`, the code of `qa-assistant as
 
 Levers (PocketSphinx): baseline (generic English LM, first hypothesis), lm (the documents' LM
 and pronunciations), nbest (10 hypotheses, the best supported by the documents), repair
-(near-miss words moved to document words), all (every lever: the default).
+(near-miss words moved to document words), denoise (steady noise taken out of a noisy
+utterance, `assistant.denoise`), all (every lever: the default).
 
 Reported per condition and lever: WER, spoken open F1 next to typed open F1 on the same
 questions, the not-found rate, and seconds of ASR per second of audio; and per condition how
@@ -62,12 +63,14 @@ CONDITIONS = {  # name -> (Piper length scale, SNR in dB or None)
     "snr20": (1.0, 20.0),
     "snr10": (1.0, 10.0),
 }
+NONE = {"document_lm": False, "nbest": 1, "repair": False, "denoise": False}
 LEVERS = {  # name -> PocketSphinxRecognizer arguments
-    "baseline": {"document_lm": False, "nbest": 1, "repair": False},
-    "lm": {"document_lm": True, "nbest": 1, "repair": False},
-    "nbest": {"document_lm": False, "nbest": 10, "repair": False},
-    "repair": {"document_lm": False, "nbest": 1, "repair": True},
-    "all": {"document_lm": True, "nbest": 10, "repair": True},
+    "baseline": NONE,
+    "lm": {**NONE, "document_lm": True},
+    "nbest": {**NONE, "nbest": 10},
+    "repair": {**NONE, "repair": True},
+    "denoise": {**NONE, "denoise": True},
+    "all": {"document_lm": True, "nbest": 10, "repair": True, "denoise": True},
 }
 
 log = logging.getLogger("spoken_qa")
