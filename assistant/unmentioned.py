@@ -80,12 +80,15 @@ class Vocabulary:
         return cls(library.terms, (index_text(p) for p in library.passages))
 
     def mentions(self, name: str) -> bool:
-        """Whether the library mentions `name` (one word), as the module says."""
+        """Whether the library mentions `name` (one word), as the module says; True for a word
+        retrieval ignores (no terms: a stopword such as "May"), which names nothing to look for."""
         if name.isalpha() and name.isupper() and name in self._initialisms:
             return True
         terms = tokenize(name)
-        return any(t in self._terms for t in terms) or any(
-            len(t) >= TYPO_MIN_LETTERS and t.isalpha() and self._one_typo(t) for t in terms
+        return (
+            not terms
+            or any(t in self._terms for t in terms)
+            or any(len(t) >= TYPO_MIN_LETTERS and t.isalpha() and self._one_typo(t) for t in terms)
         )
 
     def _one_typo(self, term: str) -> bool:
@@ -108,7 +111,6 @@ def unmentioned(question: str, vocabulary: Vocabulary) -> list[str]:
     absent: list[str] = []
     for run in name_runs(question):
         phrase = " ".join(run)
-        missing = any(tokenize(word) and not vocabulary.mentions(word) for word in run)
-        if missing and phrase not in absent:
+        if not all(vocabulary.mentions(word) for word in run) and phrase not in absent:
             absent.append(phrase)
     return absent
