@@ -44,6 +44,9 @@ from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from pink_noise import pink_noise  # noqa: E402
 
 from assistant.answering import Answerer, load_reader  # noqa: E402
 from assistant.asr import PocketSphinxRecognizer  # noqa: E402
@@ -120,16 +123,6 @@ def render(voice, text: str, length_scale: float) -> Path:
             voice.synthesize_wav(text, w, syn_config=config)
         tmp.rename(path)
     return path
-
-
-def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Unit-RMS 1/f noise of `n` samples (white noise shaped in the frequency domain)."""
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    freqs = np.fft.rfftfreq(n)
-    spectrum[1:] /= np.sqrt(freqs[1:])
-    spectrum[0] = 0
-    noise = np.fft.irfft(spectrum, n)
-    return noise / np.sqrt(np.mean(noise**2))
 
 
 def with_noise(pcm: bytes, snr_db: float, seed: int) -> bytes:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pink_noise import pink_noise
 from test_assistant_support import LIBRARY_DOCS
 
 from assistant.asr import PocketSphinxRecognizer
@@ -15,14 +16,6 @@ from assistant.audio import SAMPLE_RATE, read_wav_16k
 from assistant.denoise import FRAME, denoise
 from assistant.doc_speech import build_document_speech
 from assistant.spoken import transcribe
-
-
-def pink_noise(n: int, seed: int) -> np.ndarray:
-    """Unit-RMS 1/f noise (white noise shaped in the frequency domain)."""
-    spectrum = np.fft.rfft(np.random.default_rng(seed).normal(size=n))
-    spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1))
-    noise = np.fft.irfft(spectrum, n)
-    return noise / np.sqrt(np.mean(noise**2))
 
 
 def syllables(seconds: float = 2.0) -> np.ndarray:
@@ -37,7 +30,7 @@ def mixed(clean: np.ndarray, snr_db: float, seed: int = 0) -> np.ndarray:
     """`clean` with pink noise `snr_db` below the level of its loud samples."""
     loud = np.abs(clean) > 0.1 * np.abs(clean).max()
     level = np.sqrt(np.mean(clean[loud] ** 2))
-    return clean + pink_noise(len(clean), seed) * level / 10 ** (snr_db / 20)
+    return clean + pink_noise(len(clean), np.random.default_rng(seed)) * level / 10 ** (snr_db / 20)
 
 
 def pcm(samples: np.ndarray) -> bytes:
