@@ -152,3 +152,14 @@ def test_a_span_never_cuts_a_word(
     span = best_span(context, [w], [starts], [ends])
     assert span is not None and span.text == answer
     assert context[span.start_char : span.end_char] == answer
+
+
+def test_a_refused_span_gives_way_to_the_next_best(tokenizer: QATokenizer) -> None:
+    context = "red blue green river paris"
+    (w,) = tokenizer.windows("where?", context)
+    river, paris = ctx_index(w, context, "river"), ctx_index(w, context, "paris")
+    starts, ends = logits_for(w, {river: 5, paris: 4}, {river: 5, paris: 4})
+    assert best_span(context, [w], [starts], [ends]).text == "river"
+    span = best_span(context, [w], [starts], [ends], refuse=lambda text: "river" in text)
+    assert span.text == "paris" and span.score == pytest.approx(8.0)
+    assert best_span(context, [w], [starts], [ends], refuse=lambda text: True) is None

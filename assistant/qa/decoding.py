@@ -14,7 +14,7 @@ whole of it; the model's word pieces can end at "login" of "/etc/login.defs".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,18 +43,22 @@ def best_span(
     *,
     n_best: int = 20,
     max_answer_len: int = 30,
+    refuse: Callable[[str], bool] = lambda text: False,
 ) -> Span | None:
     """The highest-scoring valid span over all windows, or None when no window has one.
 
     `start_logits[i]` and `end_logits[i]` belong to `windows[i]`; they may be longer than the
-    window (padded runs): only the first `len(windows[i])` values are read.
+    window (padded runs): only the first `len(windows[i])` values are read. A span whose text
+    `refuse` returns True for is not valid (the next best one is taken).
     """
     if not (len(windows) == len(start_logits) == len(end_logits)):
         raise ValueError("one pair of logit vectors is needed per window")
     newlines = np.flatnonzero(np.frombuffer(context.encode("utf-32-le"), dtype=np.uint32) == 10)
     best: Span | None = None
     for window, starts, ends in zip(windows, start_logits, end_logits, strict=True):
-        candidate = _best_in_window(context, window, starts, ends, n_best, max_answer_len, newlines)
+        candidate = _best_in_window(
+            context, window, starts, ends, n_best, max_answer_len, newlines, refuse
+        )
         if candidate is not None and (best is None or candidate.score > best.score):
             best = candidate
     return best
@@ -68,6 +72,7 @@ def _best_in_window(
     n_best: int,
     max_answer_len: int,
     newlines: np.ndarray,
+    refuse: Callable[[str], bool],
 ) -> Span | None:
     lo, hi = window.context_start, window.context_end
     if hi <= lo:
@@ -78,23 +83,24 @@ def _best_in_window(
     end_candidates = lo + _top_indices(ends[lo:hi], n_best)
     line = np.searchsorted(newlines, window.offsets[:, 0], side="right")  # line of each token
 
-    best_score, best_pair = -np.inf, None
+    pairs = []
     for s in start_candidates:
         if not window.max_context[s]:
             continue
         for e in end_candidates:
             if e < s or e - s + 1 > max_answer_len or line[e] != line[s]:
                 continue
-            total = float(starts[s] + ends[e])
-            if total > best_score:
-                best_score, best_pair = total, (int(s), int(e))
-    if best_pair is None:
-        return None
-    start_char, end_char = _whole_words(
-        context, int(window.offsets[best_pair[0], 0]), int(window.offsets[best_pair[1], 1])
-    )
+            pairs.append((float(starts[s] + ends[e]), int(s), int(e)))
+    pairs.sort(key=lambda pair: -pair[0])  # stable: ties keep the first pair found
     null_score = float(starts[0] + ends[0])
-    return Span(context[start_char:end_char], best_score, start_char, end_char, null_score)
+    for score, s, e in pairs:
+        start_char, end_char = _whole_words(
+            context, int(window.offsets[s, 0]), int(window.offsets[e, 1])
+        )
+        text = context[start_char:end_char]
+        if not refuse(text):
+            return Span(text, score, start_char, end_char, null_score)
+    return None
 
 
 _JOINERS = "./_"

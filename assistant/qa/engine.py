@@ -20,6 +20,7 @@ from assistant.qa.bundle import (
     load_bundle,
 )
 from assistant.qa.decoding import Span, best_span
+from assistant.qa.echo import echo_filter
 from assistant.qa.features import QATokenizer
 from assistant.qa.runner import Runner, TFLiteRunner
 
@@ -108,7 +109,13 @@ class QAEngine:
             ends.append(e)
         read = windows[: len(starts)]
         span = best_span(
-            context, read, starts, ends, n_best=self.n_best, max_answer_len=self.max_answer_len
+            context,
+            read,
+            starts,
+            ends,
+            n_best=self.n_best,
+            max_answer_len=self.max_answer_len,
+            refuse=echo_filter(question),
         )
         return Prediction(span, len(read))
 

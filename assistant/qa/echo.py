@@ -1,0 +1,62 @@
+"""Answers that only point back at the question: "this group" for "Which group can read
+/etc/shadow?".
+
+A reader trained on prose often picks a phrase that refers to the answer instead of the
+answer ("Members of this group", "this user", "it"), or the very noun the question asks for
+("group" for "Which group owns /usr/src?"). Neither tells the listener anything.
+`echo_filter(question)` says which answer texts do that: every content word of the answer is
+already in the question (case and a plural "s" ignored; the function words below are not
+content), and the answer either holds a referring word ("this", "it", "they"...) or is only
+the noun after the question's "which"/"what". An answer that repeats another of the
+question's words is kept: the group that reads /etc/shadow is "shadow". A question that offers
+a choice ("... larger: white or Asian?") is answered with its own words, so it has no filter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_WORD = re.compile(r"[^\W_]+")
+_CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
+_ASKED_FOR = re.compile(r"\b(?:which|what)\s+([^\W_]+)", re.IGNORECASE)
+REFERRING_WORDS = frozenset(
+    "this that these those it its they them their he him his she her".split()
+)
+FUNCTION_WORDS = REFERRING_WORDS | frozenset(
+    "a an the we us our you your i me my one ones of in on at to for by with from into as "
+    "and but is are was were be been being do does did has have had can could will would "
+    "shall should may might must what which who whom whose when where why how".split()
+)
+
+
+def _folded(word: str) -> str:
+    word = word.lower()
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def content_words(text: str) -> set[str]:
+    """The words of `text` that carry content, lower-cased and without a plural "s". A capital
+    letter alone is a label ("Glass A"), hence content."""
+    return {
+        _folded(word)
+        for word in _WORD.findall(text)
+        if word.lower() not in FUNCTION_WORDS or (len(word) == 1 and word.isupper())
+    }
+
+
+def echo_filter(question: str) -> Callable[[str], bool]:
+    """A predicate: True for an answer text to `question` that only points back at it."""
+    if _CHOICE.search(question):
+        return lambda text: False
+    asked = content_words(question)
+    asked_for = {_folded(m) for m in _ASKED_FOR.findall(question)} & asked
+
+    def echoes(text: str) -> bool:
+        words = content_words(text)
+        if not words <= asked:
+            return False
+        referring = any(word.lower() in REFERRING_WORDS for word in _WORD.findall(text))
+        return referring or words <= asked_for
+
+    return echoes
