@@ -29,6 +29,11 @@ EARLIER_SHIPPED_MODELS=(
     3e3b2d8da2f75a007e82b954fa2cf2ee66736ac5c3ad6835caf12d33f71cd023
     7a73f841a9b30308acc7d7efc1bd88078131c99c7139fd1c604d2d1603555c9b
 )
+# `threshold = ...` lines earlier releases wrote, uncommented, into config.toml. The answer
+# score has changed scale since (28.0 would now refuse nearly every answer), so in a kept
+# config.toml such a line, unchanged, is commented out and the code's calibrated default
+# applies; a value the user chose is kept.
+EARLIER_SHIPPED_THRESHOLDS=(6.8 7.0 28.0 7.1)
 UNIT=qa-assistant.service
 NAME=qa-assistant
 APT_PACKAGES=(python3-venv libportaudio2 libespeak-ng1 espeak-ng alsa-utils)
@@ -153,6 +158,16 @@ install_shipped() {  # SOURCE NAME
     grep -qx "$name" "$list" 2>/dev/null || echo "$name" >>"$list"
 }
 
+retire_shipped_thresholds() {  # CONFIG
+    local conf=$1 value
+    for value in "${EARLIER_SHIPPED_THRESHOLDS[@]}"; do
+        grep -qFx "threshold = $value" "$conf" || continue
+        sed -i "s/^threshold = ${value//./\\.}\$/# threshold = $value  # an earlier release's default, retired by install.sh/" "$conf"
+        say "config.toml: commented out 'threshold = $value', an earlier release's default (the"
+        say "answer score has another scale now; the calibrated default applies)"
+    done
+}
+
 install_files() {
     install -D -m 0644 "$HERE/qa-assistant.sysusers" "$DESTDIR/etc/sysusers.d/$NAME.conf"
     install -D -m 0644 "$HERE/$UNIT" "$DESTDIR/etc/systemd/system/$UNIT"
@@ -162,6 +177,7 @@ install_files() {
         install -D -m 0644 "$HERE/config.toml" "$DESTDIR/etc/$NAME/config.toml"
     else
         say "keeping the existing /etc/$NAME/config.toml"
+        retire_shipped_thresholds "$DESTDIR/etc/$NAME/config.toml"
     fi
     install -d -m 0755 "$DESTDIR$PREFIX/models" "$DESTDIR/usr/local/bin"
     install_shipped "$SHIPPED_BUNDLE" bundle

@@ -83,6 +83,27 @@ def test_install_is_idempotent_and_keeps_an_edited_config(tmp_path: Path) -> Non
     assert after == before
 
 
+def test_an_earlier_releases_threshold_is_retired_but_the_users_own_is_kept(tmp_path: Path):
+    """A config.toml from a release that wrote `threshold = 28.0` (another score scale: it
+    would refuse nearly every answer now) gets the code's calibrated default back."""
+    from assistant.config import Config, load_config
+
+    install(tmp_path, "--no-venv")
+    config = tmp_path / "etc/qa-assistant/config.toml"
+    config.write_text('[answer]\nthreshold = 28.0\nmodel = "/srv/bundle"\n')
+    upgrade = install(tmp_path, "--no-venv")
+    assert "commented out 'threshold = 28.0'" in upgrade.stdout
+    assert config.read_text().splitlines()[1].startswith("# threshold = 28.0")
+    loaded = load_config(config)
+    assert loaded.answer.threshold == Config().answer.threshold
+    assert loaded.answer.model == "/srv/bundle"
+
+    config.write_text("[answer]\nthreshold = 9.5\n")  # the user's own choice
+    install(tmp_path, "--no-venv")
+    assert config.read_text() == "[answer]\nthreshold = 9.5\n"
+    assert load_config(config).answer.threshold == 9.5
+
+
 def test_the_shipped_bundles_are_upgraded_but_one_put_there_by_hand_is_kept(tmp_path: Path):
     install(tmp_path, "--no-venv")
     models = tmp_path / "opt/qa-assistant/models"
