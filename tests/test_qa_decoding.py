@@ -163,3 +163,25 @@ def test_a_refused_span_gives_way_to_the_next_best(tokenizer: QATokenizer) -> No
     span = best_span(context, [w], [starts], [ends], refuse=lambda text: "river" in text)
     assert span.text == "paris" and span.score == pytest.approx(8.0)
     assert best_span(context, [w], [starts], [ends], refuse=lambda text: True) is None
+
+
+def test_a_refused_sentence_at_an_edge_of_the_span_is_cut_off(tiny_vocab: Path) -> None:
+    tokenizer = QATokenizer(tiny_vocab, lowercase=True, max_seq_len=256, max_query_len=8)
+    context = "Group adm reads logs. Members of this group can read."
+    (w,) = tokenizer.windows("which group?", context)
+    last_char = context.index(" can")  # the span ends with "Members of this group"
+    e = next(i for i in range(len(w)) if w.offsets[i, 1] == last_char)
+    starts, ends = logits_for(w, {ctx_index(w, context, "Group"): 5}, {e: 5})
+    whole = best_span(context, [w], [starts], [ends], max_answer_len=100)  # spelled by letters
+    assert whole.text == "Group adm reads logs. Members of this group"
+    pointing_back = {"members", "of", "this", "group"}
+    span = best_span(
+        context,
+        [w],
+        [starts],
+        [ends],
+        max_answer_len=100,
+        refuse=lambda text: set(text.lower().split()) <= pointing_back,
+    )
+    assert span.text == "Group adm reads logs." and span.score == whole.score
+    assert context[span.start_char : span.end_char] == span.text

@@ -9,11 +9,14 @@ crosses a line break: the lines of a document's text are paragraphs, list items,
 and table rows, and an answer running from one into the next is not an answer. Nor does it
 cut a word: an edge inside a run of letters and digits, or inside a name joined by "." "/" or
 "_" (a file name, path or identifier such as "login.defs" or "Override.xml"), moves out to the
-whole of it; the model's word pieces can end at "login" of "/etc/login.defs".
+whole of it; the model's word pieces can end at "login" of "/etc/login.defs". A span the
+caller's `refuse` rejects gives way to the next best one, and whole sentences at its edges that
+`refuse` rejects are cut off.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -97,10 +100,31 @@ def _best_in_window(
         start_char, end_char = _whole_words(
             context, int(window.offsets[s, 0]), int(window.offsets[e, 1])
         )
-        text = context[start_char:end_char]
-        if not refuse(text):
-            return Span(text, score, start_char, end_char, null_score)
+        if refuse(context[start_char:end_char]):
+            continue
+        start_char, end_char = _without_refused_sentences(context, start_char, end_char, refuse)
+        return Span(context[start_char:end_char], score, start_char, end_char, null_score)
     return None
+
+
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_]{2}[.!?])\s+(?=[A-Z])")
+
+
+def _without_refused_sentences(
+    context: str, start: int, end: int, refuse: Callable[[str], bool]
+) -> tuple[int, int]:
+    """The span [start, end) without the whole sentences at its edges that `refuse` returns
+    True for ("Group adm is used for monitoring. Members of this group" -> its first sentence)."""
+    pieces, begin = [], start
+    for boundary in _SENTENCE_END.finditer(context, start, end):
+        pieces.append((begin, boundary.start()))
+        begin = boundary.end()
+    pieces.append((begin, end))
+    while len(pieces) > 1 and refuse(context[pieces[-1][0] : pieces[-1][1]]):
+        pieces.pop()
+    while len(pieces) > 1 and refuse(context[pieces[0][0] : pieces[0][1]]):
+        pieces.pop(0)
+    return pieces[0][0], pieces[-1][1]
 
 
 _JOINERS = "./_"
