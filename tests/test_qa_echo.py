@@ -36,6 +36,8 @@ def test_answers_that_only_repeat_the_question_are_refused(question: str, answer
         ("Which glass has more kinetic energy?", "Glass A"),  # a label is content
         ("Is the library thread safe?", "no"),
         ("How many UIDs does a container get?", "65536"),
+        ("How many buttons does it have?", "one"),
+        ("When was the act passed?", "in May"),
         ("Which is larger, the red group or the blue group?", "the blue group"),  # a choice
     ],
 )

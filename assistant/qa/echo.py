@@ -24,7 +24,7 @@ REFERRING_WORDS = frozenset(
     "this that these those it its they them their he him his she her".split()
 )
 FUNCTION_WORDS = REFERRING_WORDS | frozenset(
-    "a an the we us our you your i me my one ones of in on at to for by with from into as "
+    "a an the we us our you your i me my of in on at to for by with from into as "
     "and but is are was were be been being do does did has have had can could will would "
     "shall should may might must what which who whom whose when where why how".split()
 )
@@ -37,11 +37,15 @@ def _folded(word: str) -> str:
 
 def content_words(text: str) -> set[str]:
     """The words of `text` that carry content, lower-cased and without a plural "s". A capital
-    letter alone is a label ("Glass A"), hence content."""
+    letter alone is a label ("Glass A") and a capitalised word after the first a name ("in
+    May"), hence content."""
+    words = _WORD.findall(text)
     return {
         _folded(word)
-        for word in _WORD.findall(text)
-        if word.lower() not in FUNCTION_WORDS or (len(word) == 1 and word.isupper())
+        for n, word in enumerate(words)
+        if word.lower() not in FUNCTION_WORDS
+        or (len(word) == 1 and word.isupper())
+        or (n > 0 and word[0].isupper())
     }
 
 
