@@ -3,15 +3,12 @@ with it on a definition list like a Debian reference page's."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from assistant.config import DEFAULT_MODEL
 from assistant.qa.decoding import best_span
 from assistant.qa.echo import echo_filter
 from assistant.qa.engine import QAEngine
-
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "minilm-l6-qa-int8"
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,10 @@ def content_words(text: str) -> set[str]:
     """The words of `text` that carry content, lower-cased and without a plural "s". A capital
     letter alone is a label ("Glass A") and a capitalised word after the first a name ("in
     May"), hence content."""
-    words = _WORD.findall(text)
+    return _content(_WORD.findall(text))
+
+
+def _content(words: list[str]) -> set[str]:
     return {
         _folded(word)
         for n, word in enumerate(words)
@@ -57,10 +60,11 @@ def echo_filter(question: str) -> Callable[[str], bool]:
     asked_for = {_folded(m) for m in _ASKED_FOR.findall(question)} & asked
 
     def echoes(text: str) -> bool:
-        words = content_words(text)
-        if not words <= asked:
+        words = _WORD.findall(text)
+        content = _content(words)
+        if not content <= asked:
             return False
-        referring = any(word.lower() in REFERRING_WORDS for word in _WORD.findall(text))
-        return referring or words <= asked_for
+        referring = any(word.lower() in REFERRING_WORDS for word in words)
+        return referring or content <= asked_for
 
     return echoes
