@@ -104,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--per-question", type=int, default=1, help="distractors per question")
 
     p = sub.add_parser(
+        "entries", help="add short-answer questions asked against lists of 'term — text' entries"
+    )
+    p.add_argument("file", help="SQuAD 1.1/2.0 training file")
+    p.add_argument("--out", required=True, help="the file plus its entry-list questions")
+    p.add_argument("--per-question", type=int, default=1, help="lists each question is asked in")
+    p.add_argument("--seed", type=int, default=0)
+
+    p = sub.add_parser(
         "from-bundle", help="a trainable model folder from a BERT TFLite QA bundle's weights"
     )
     p.add_argument("bundle", help="TFLite QA bundle folder (model.tflite, vocab.txt, bundle.json)")

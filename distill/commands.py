@@ -22,6 +22,7 @@ from assistant.qa.squad import Example, SquadFormatError, load_examples
 from distill import checkpoint
 from distill.data import mlm_items, qa_items, read_text, retrieval_items, token_counts
 from distill.distractors import add_distractors
+from distill.entries import add_entry_lists
 from distill.errors import DistillError
 from distill.from_bundle import recover
 from distill.masking import Masker, token_probabilities
@@ -54,6 +55,12 @@ def run(args: argparse.Namespace) -> None:
     if args.command == "distractors":
         asked, added = add_distractors(args.file, args.out, per_question=args.per_question)
         print(f"wrote {args.out}: {added} distractor questions for {asked} answerable ones")
+        return
+    if args.command == "entries":
+        lists, added = add_entry_lists(
+            args.file, args.out, per_question=args.per_question, seed=args.seed
+        )
+        print(f"wrote {args.out}: {added} questions asked against {lists} lists of entries")
         return
     if args.command == "from-bundle":
         recover(args.bundle, args.config_from, args.out)
