@@ -21,6 +21,7 @@ from assistant.qa.bundle import (
 )
 from assistant.qa.decoding import Span, best_span
 from assistant.qa.echo import echo_filter
+from assistant.qa.entries import entry_term
 from assistant.qa.features import QATokenizer
 from assistant.qa.runner import Runner, TFLiteRunner
 
@@ -117,6 +118,8 @@ class QAEngine:
             max_answer_len=self.max_answer_len,
             refuse=echo_filter(question),
         )
+        if span is not None:
+            span = entry_term(question, context, span)
         return Prediction(span, len(read))
 
     def answer(

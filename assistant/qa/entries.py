@@ -1,0 +1,34 @@
+"""The term of a list entry, when an answer runs from the term into its description.
+
+Documents write definition lists and arrow lists as "term — description" lines. A reader that
+answers "Which group gives full and direct access to serial ports?" with "dialout — Full and
+direct access to serial ports. Members of this group" found the right entry but says too much
+to be heard. When such an answer starts at the beginning of a line, its description shares a
+content word with the question (the question is about the description) and its term shares
+none (the question does not already name it), the answer is the term: "dialout".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from assistant.qa.decoding import Span
+from assistant.qa.echo import content_words
+
+_ENTRY = re.compile(r"([^\n]{1,60}?) [—→] ")
+
+
+def entry_term(question: str, context: str, span: Span) -> Span:
+    """`span` cut to its entry's term when it is a whole "term — description" entry that
+    answers `question` with its term (see above); otherwise `span` unchanged."""
+    if span.start_char != context.rfind("\n", 0, span.start_char) + 1:
+        return span
+    entry = _ENTRY.match(context, span.start_char, span.end_char)
+    if entry is None:
+        return span
+    asked = content_words(question)
+    term, description = entry.group(1), context[entry.end() : span.end_char]
+    if content_words(term) & asked or not content_words(description) & asked:
+        return span
+    return dataclasses.replace(span, text=term, end_char=span.start_char + len(term))
