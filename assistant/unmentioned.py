@@ -11,7 +11,11 @@ A name is mentioned when any of its retrieval terms (`assistant.library.tokenize
 case, accents and plurals) is in the library, also with one letter added, dropped, changed or
 two swapped for a term of TYPO_MIN_LETTERS or more ("Septermber", "Solznic" for "Solzinc"), or,
 written in capitals, when it is the initials of capitalised words in a row ("NYC" for "New York
-City").
+City"); the library's ordinals count as their numbers too ("46th" mentions 46). A run of
+neighbouring name words is mentioned when every number in it is and at least half of its words
+are: a long name keeps its meaning through one misspelt or shortened word ("Father Josh
+Carrier", "Verizon Lades First Tour", "Feb 2010"), while a number tells models and years apart
+("Raspberry Pi 5" is not mentioned by documents about the Raspberry Pi 4).
 
 Lower-case words are not checked: a question may put the documents' words differently ("how
 big" for "size"). A transcript of a spoken question is lower case and made of words the
@@ -28,6 +32,7 @@ from assistant.library import Library, index_text, tokenize
 TYPO_MIN_LETTERS = 5
 _EDGE_PUNCTUATION = "\"'“”‘’()[]{}<>,.;:!?"
 _SUFFIX = re.compile(r"^(\d+)(?:st|nd|rd|th|s)$|^(.+?)['’]s$", re.IGNORECASE)
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)+")
 _INITIALISM = range(2, 7)  # letters
 
@@ -46,7 +51,7 @@ def name_runs(question: str) -> list[list[str]]:
             any(c.isupper() for c in word[1:])
             or (word[0].isupper() and position > 0 and word != "I")
         )
-        if capital or any(c.isdigit() for c in word):
+        if capital or _has_digit(word):
             if position != last + 1:
                 runs.append([])
             runs[-1].append(_SUFFIX.sub(lambda m: m.group(1) or m.group(2), word))
@@ -63,7 +68,9 @@ class Vocabulary:
     capitalised words."""
 
     def __init__(self, terms: frozenset[str], texts: Iterable[str]) -> None:
-        self._terms = terms
+        """`terms`: the library's retrieval terms; `texts`: its passages (for initials)."""
+        numbers = {m.group(1) for t in terms if (m := _ORDINAL.match(t))}
+        self._terms = terms | numbers
         initialisms = set()
         for text in texts:
             for run in _CAPITALISED_RUN.finditer(text):
@@ -107,10 +114,17 @@ class Vocabulary:
 def unmentioned(question: str, vocabulary: Vocabulary) -> list[str]:
     """The names of `question` that `vocabulary` does not mention, each as its whole run of
     neighbouring name words ("Raspberry Pi 5" when the documents have neither Raspberry nor
-    Pi), each once; [] when every name is in the documents, or the question names nothing."""
+    Pi), each once; [] when every name is in the documents, or the question names nothing.
+    A run is mentioned when all its numbers and at least half of its words are."""
     absent: list[str] = []
     for run in name_runs(question):
         phrase = " ".join(run)
-        if not all(vocabulary.mentions(word) for word in run) and phrase not in absent:
+        known = [vocabulary.mentions(word) for word in run]
+        numbers_known = all(k for k, word in zip(known, run, strict=True) if _has_digit(word))
+        if not (numbers_known and 2 * sum(known) >= len(run)) and phrase not in absent:
             absent.append(phrase)
     return absent
+
+
+def _has_digit(word: str) -> bool:
+    return any(c.isdigit() for c in word)
