@@ -19,10 +19,8 @@ Both engines ask for up to `nbest` hypotheses (Vosk: `SetMaxAlternatives`) and k
 documents support best, then repair near-miss words toward document words
 (`assistant.hypotheses`); `nbest=1` and `repair=False` turn those levers off. PocketSphinx first
 takes steady background noise out of a noisy utterance (`assistant.denoise`; `denoise=False`
-turns it off), and, given the library's search (`use_documents(speech, passages)`), decodes the
-utterance a second time with an LM of the passages its first transcript retrieves
-(`assistant.doc_speech.write_focused_lm`; `focus=False` turns it off). `peek` gives the
-transcript `finish` would give so far, chosen and repaired the same way.
+turns it off). `peek` gives the transcript `finish` would give so far, chosen and repaired the
+same way.
 
 Confidence (`Heard.confidence`, 0-1) is the mean posterior probability of the transcript's
 content words: PocketSphinx's word posteriors of its best hypothesis (from its lattice), and for
@@ -38,8 +36,7 @@ import itertools
 import json
 import logging
 import math
-import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -47,7 +44,7 @@ from typing import Protocol
 from assistant.audio import SAMPLE_RATE
 from assistant.config import AsrConfig
 from assistant.denoise import denoise
-from assistant.doc_speech import DocumentSpeech, cmu_dictionary, write_focused_lm
+from assistant.doc_speech import DocumentSpeech, cmu_dictionary
 from assistant.engines import Engine, pick
 from assistant.errors import SetupError
 from assistant.hypotheses import Repairer, choose, read_phones
@@ -123,13 +120,10 @@ class Recognizer(Protocol):
     def feed(self, pcm: bytes) -> str: ...
     def peek(self) -> Heard: ...
     def finish(self) -> Heard: ...
-    def use_documents(self, speech: DocumentSpeech, passages: Passages | None = None) -> None: ...
+    def use_documents(self, speech: DocumentSpeech) -> None: ...
 
 
-# the passage texts a transcript is about (the library's best hits for it)
-Passages = Callable[[str], list[str]]
 NBEST = 10
-FOCUS_SEARCH = "focus"  # the PocketSphinx search of the second pass
 # PocketSphinx's language weight with the document LM (its default, 6.5, suits the generic
 # one); chosen on spoken train.json questions (bench/spoken_qa.py), not on the dev set.
 DOCUMENT_LM_WEIGHT = 4.0
@@ -183,9 +177,7 @@ class VoskRecognizer:
         self._so_far: tuple[tuple[tuple[str, dict[str, float]], ...], str, dict[str, float]]
         self._so_far = ((), "", {})
 
-    def use_documents(self, speech: DocumentSpeech, passages: Passages | None = None) -> None:
-        """Choose and repair against `speech`'s vocabulary (and, with `hints`, decode within
-        it). Vosk decodes as the audio streams in: `passages` (a second pass) is not used."""
+    def use_documents(self, speech: DocumentSpeech) -> None:
         self._speech = speech
         self._repairer = _repairer(speech) if self._repair else None
         if self._hints:
@@ -257,19 +249,14 @@ class PocketSphinxRecognizer:
         nbest: int = NBEST,
         repair: bool = True,
         denoise: bool = True,
-        focus: bool = True,
         fallback_reason: str | None = None,
     ) -> None:
         """`document_lm=False` keeps the generic English LM and dictionary with documents;
         `denoise`: steady noise is taken out of a noisy utterance (`assistant.denoise`);
-        `focus`: with the document LM and `passages`, a second pass decodes with an LM of the
-        passages the first transcript retrieves; `fallback_reason`: why this replaces the
-        configured Vosk engine (None: configured)."""
+        `fallback_reason`: why this replaces the configured Vosk engine (None: configured)."""
         self.fallback_reason = fallback_reason
         self._document_lm = document_lm
         self._denoise = denoise
-        self._focus = focus
-        self._passages: Passages | None = None
         self._nbest = nbest
         self._repair = repair
         self._speech: DocumentSpeech | None = None
@@ -285,16 +272,14 @@ class PocketSphinxRecognizer:
         except (ImportError, RuntimeError, ValueError) as err:
             raise AsrError(f"PocketSphinx cannot start ({err})") from None
 
-    def use_documents(self, speech: DocumentSpeech, passages: Passages | None = None) -> None:
-        """Decode with the documents' LM and pronunciations (when `document_lm`), then again
-        with an LM of the `passages` of the first transcript (when given and `focus`)."""
+    def use_documents(self, speech: DocumentSpeech) -> None:
+        """Decode with the documents' LM and pronunciations (when `document_lm`)."""
         self._speech = speech
         self._repairer = _repairer(speech) if self._repair else None
         if self._document_lm:
             self._decoder = self._load(
                 lm=str(speech.language_model), dict=str(speech.dictionary), lw=DOCUMENT_LM_WEIGHT
             )
-            self._passages = passages if self._focus else None
 
     def start(self) -> None:
         self._audio = bytearray()
@@ -313,33 +298,10 @@ class PocketSphinxRecognizer:
         return heard
 
     def _decode(self, audio: bytes) -> Heard:
-        """`audio` decoded as one utterance (denoised when noisy), then once more with an LM of
-        the passages the transcript retrieves (see `use_documents`)."""
+        """`audio` decoded as one utterance (denoised when noisy): the best-supported of the
+        n-best, repaired, with the word posteriors of the best hypothesis."""
         if self._denoise:
             audio = denoise(audio)
-        heard = self._decode_once(audio)
-        texts = self._passages(heard.text) if self._passages and heard.text else []
-        if not texts:
-            return heard
-        default = self._decoder.current_search()
-        try:
-            with tempfile.TemporaryDirectory(prefix="qa-focus-") as scratch:
-                lm = Path(scratch) / "focus.lm"
-                write_focused_lm(texts, self._speech, lm)
-                self._decoder.add_lm_file(FOCUS_SEARCH, str(lm))
-        except (OSError, RuntimeError) as err:  # no room in /tmp, an LM PocketSphinx refuses
-            log.warning("second recognition pass skipped (%s)", err)
-            return heard
-        self._decoder.activate_search(FOCUS_SEARCH)
-        try:
-            return self._decode_once(audio)
-        finally:
-            self._decoder.activate_search(default)
-            self._decoder.remove_search(FOCUS_SEARCH)
-
-    def _decode_once(self, audio: bytes) -> Heard:
-        """One pass over `audio` with the active LM: the best-supported of the n-best,
-        repaired, with the word posteriors of the best hypothesis."""
         self._decoder.start_utt()
         self._decoder.process_raw(audio, False, True)
         self._decoder.end_utt()

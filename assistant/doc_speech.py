@@ -6,8 +6,7 @@
     <collection>/speech/documents.dict   CMU-format pronunciations of every LM word: the CMU
                                          dictionary's, or espeak-ng's for the words it lacks
 
-PocketSphinx decodes with the LM and dictionary, then once more with an LM of the passages its
-first transcript retrieves (`write_focused_lm`); Vosk uses the vocabulary as grammar hints;
+PocketSphinx decodes with the LM and dictionary; Vosk uses the vocabulary as grammar hints;
 both engines' n-best hypotheses are chosen and repaired against the vocabulary
 (`assistant.hypotheses`). `build_document_speech` writes into the new collection folder before
 the catalog switches to it, so the speech data is replaced atomically with the documents. A
@@ -63,8 +62,6 @@ ENGLISH_WORDS = 5000
 # at most this many document words missing from the CMU dictionary get espeak-ng pronunciations
 MAX_PRONOUNCED = 2000
 ENGLISH_WEIGHT = 0.1
-# the second pass's LM spreads this share of its passages' word count over the whole vocabulary
-FOCUS_BACKGROUND = 0.01
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"[.!?;:\n]+")
@@ -181,25 +178,6 @@ def build_document_speech(
         time.monotonic() - started,
     )
     return DocumentSpeech(folder, frozenset(sayable))
-
-
-def write_focused_lm(texts: Iterable[str], speech: DocumentSpeech, path: Path) -> None:
-    """Write to `path` the LM of a second decoding pass: a trigram model of `texts` (the
-    passages a first transcript retrieved) in `speech`'s vocabulary, with the question patterns,
-    the generic English unigrams, and every other vocabulary word as a rare unigram
-    (FOCUS_BACKGROUND of the passages' word count in all), so a word the passages lack can still
-    be heard."""
-    sentences = [
-        s for s in ([w for w in s if w in speech.vocabulary] for s in _sentences(texts)) if s
-    ]
-    words = max(sum(len(s) for s in sentences), 1)
-    unigrams = dict.fromkeys(speech.vocabulary, FOCUS_BACKGROUND * words / len(speech.vocabulary))
-    for word, p in english_unigrams(ENGLISH_WORDS).items():
-        if word in unigrams:
-            unigrams[word] += ENGLISH_WEIGHT * words * p
-    patterns = [p for p in _question_patterns() if all(w in speech.vocabulary for w in p)]
-    corpus = [(s, 1.0) for s in sentences] + [(p, QUESTION_WEIGHT) for p in patterns]
-    write_arpa(corpus, path, unigrams=unigrams)
 
 
 def open_document_speech(collection: Path) -> DocumentSpeech | None:

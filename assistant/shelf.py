@@ -51,7 +51,7 @@ from assistant.library import (
     open_collections,
 )
 from assistant.mounts import MountWatcher
-from assistant.spoken import library_speech, passage_texts
+from assistant.spoken import library_speech
 from assistant.volumes import collection_name
 
 log = logging.getLogger(__name__)
@@ -335,7 +335,7 @@ class StickShelf:
         """Answer from `library`; the recognizer uses `speech` (None: it keeps what it had)."""
         self.answerer = self.shelf.answerer(library, self.reader)
         if speech is not None:
-            self.recognizer.use_documents(speech, passage_texts(library))
+            self.recognizer.use_documents(speech)
             self._discard(self._speech)
             self._speech = speech
         log.info(

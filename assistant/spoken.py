@@ -4,8 +4,7 @@ The one code path of `qa-assistant ask --audio` and of `bench/spoken_qa.py`. The
 first gets the library's speech data (`assistant.doc_speech`) from `library_speech`, which the
 daemon's shelf (`assistant.shelf.StickShelf`) uses too: the data stored with a library of one
 collection, or one built now into a scratch folder from the passages of all collections (several
-collections, documents read on the fly with `ask --docs`, or a collection stored without it),
-and the library's search (`passage_texts`) for PocketSphinx's second pass.
+collections, documents read on the fly with `ask --docs`, or a collection stored without it).
 """
 
 from __future__ import annotations
@@ -16,15 +15,11 @@ import time
 from pathlib import Path
 
 from assistant.answering import Answer, Answerer
-from assistant.asr import Heard, Passages, Recognizer, make_recognizer
+from assistant.asr import Heard, Recognizer, make_recognizer
 from assistant.audio import FRAME_BYTES, read_wav_16k
 from assistant.config import Config
 from assistant.doc_speech import DocumentSpeech, build_document_speech, open_document_speech
 from assistant.library import Library
-
-# passages the second decoding pass is focused on; chosen on spoken training questions
-# (3, 5 or 10: bench/spoken_qa.py --levers, README "Spoken questions")
-FOCUS_PASSAGES = 5
 
 
 def library_speech(library: Library, scratch: Path) -> DocumentSpeech:
@@ -43,12 +38,6 @@ def library_speech(library: Library, scratch: Path) -> DocumentSpeech:
     # every collection's own words were pronounced (or left out) when it was loaded
     espeak = any(speech is None for speech in stored)
     return build_document_speech((p.text for p in library.passages), folder, known, espeak=espeak)
-
-
-def passage_texts(library: Library) -> Passages:
-    """The recognizer's second-pass focus: the texts of `library`'s FOCUS_PASSAGES best
-    passages for a transcript."""
-    return lambda text: [hit.passage.text for hit in library.search(text, FOCUS_PASSAGES)]
 
 
 def transcribe(recognizer: Recognizer, pcm: bytes) -> Heard:
@@ -78,6 +67,5 @@ def ask_audio(config: Config, answerer: Answerer, wav: str) -> tuple[Heard, Answ
     pcm = read_wav_16k(Path(wav))
     recognizer = make_recognizer(config.asr)
     with tempfile.TemporaryDirectory(prefix="qa-speech-") as scratch:
-        speech = library_speech(answerer.library, Path(scratch))
-        recognizer.use_documents(speech, passage_texts(answerer.library))
+        recognizer.use_documents(library_speech(answerer.library, Path(scratch)))
         return answer_spoken(answerer, recognizer, pcm)

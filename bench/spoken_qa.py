@@ -10,8 +10,7 @@ clip goes through `assistant.spoken.answer_spoken`, the code of `qa-assistant as
 Levers (PocketSphinx): baseline (generic English LM, first hypothesis), lm (the documents' LM
 and pronunciations), nbest (10 hypotheses, the best supported by the documents), repair
 (near-miss words moved to document words), denoise (steady noise taken out of a noisy
-utterance, `assistant.denoise`), focus (the documents' LM, then a second pass with an LM of
-the passages the first transcript retrieves), all-but-focus, all (every lever: the default).
+utterance, `assistant.denoise`), all (every lever: the default).
 
 Reported per condition and lever: WER, spoken open F1 next to typed open F1 on the same
 questions, the not-found rate, and seconds of ASR per second of audio; and per condition how
@@ -57,7 +56,7 @@ from assistant.doc_speech import DocumentSpeech, speech_words  # noqa: E402
 from assistant.encoder import load_encoder  # noqa: E402
 from assistant.library import Library, LoadSummary, load_folder  # noqa: E402
 from assistant.qa.squad import Example, load_examples, score  # noqa: E402
-from assistant.spoken import answer_spoken, library_speech, passage_texts  # noqa: E402
+from assistant.spoken import answer_spoken, library_speech  # noqa: E402
 
 CACHE = ROOT / "bench" / "cache" / "spoken"
 CONDITIONS = {  # name -> (Piper length scale, SNR in dB or None)
@@ -67,16 +66,14 @@ CONDITIONS = {  # name -> (Piper length scale, SNR in dB or None)
     "snr20": (1.0, 20.0),
     "snr10": (1.0, 10.0),
 }
-NONE = {"document_lm": False, "nbest": 1, "repair": False, "denoise": False, "focus": False}
+NONE = {"document_lm": False, "nbest": 1, "repair": False, "denoise": False}
 LEVERS = {  # name -> PocketSphinxRecognizer arguments
     "baseline": NONE,
     "lm": {**NONE, "document_lm": True},
-    "focus": {**NONE, "document_lm": True, "focus": True},  # the second pass needs the doc LM
     "nbest": {**NONE, "nbest": 10},
     "repair": {**NONE, "repair": True},
     "denoise": {**NONE, "denoise": True},
-    "all-but-focus": {"document_lm": True, "nbest": 10, "repair": True, "denoise": True},
-    "all": {"document_lm": True, "nbest": 10, "repair": True, "denoise": True, "focus": True},
+    "all": {"document_lm": True, "nbest": 10, "repair": True, "denoise": True},
 }
 
 log = logging.getLogger("spoken_qa")
@@ -417,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         rows, details = [], []
         for lever in args.levers:
             recognizer = PocketSphinxRecognizer(**LEVERS[lever])
-            recognizer.use_documents(speech, passage_texts(library))
+            recognizer.use_documents(speech)
             for name in args.conditions:
                 errors = words = 0
                 f1s, found, asr_s, audio_s = [], 0, 0.0, 0.0

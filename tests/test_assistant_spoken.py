@@ -28,19 +28,14 @@ from assistant.asr import (
 from assistant.audio import SAMPLE_RATE, Endpointer, read_wav_16k
 from assistant.cli import main
 from assistant.config import AudioConfig
-from assistant.doc_speech import (
-    DocumentSpeech,
-    build_document_speech,
-    open_document_speech,
-    write_focused_lm,
-)
+from assistant.doc_speech import DocumentSpeech, build_document_speech, open_document_speech
 from assistant.documents import scan_folder
 from assistant.hypotheses import Repairer, choose, read_phones
 from assistant.library import Library, load_folder, open_collections
 from assistant.ngram import write_arpa
 from assistant.pronounce import espeak_pronunciations, ipa_to_cmu
 from assistant.spoken import library_speech as speech_of_library
-from assistant.spoken import passage_texts, transcribe
+from assistant.spoken import transcribe
 
 CMU_PHONES = set(
     "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH "
@@ -101,21 +96,6 @@ def test_arpa_model_is_a_distribution_that_pocketsphinx_reads(tmp_path: Path) ->
     model = NGramModel.readfile(str(path))
     # NGramModel.prob takes the word first, then its history (most recent first)
     assert model.prob(["library", "the"]) > model.prob(["zebra", "the"])
-
-
-def test_the_focused_lm_favours_its_passages_and_keeps_every_word(tmp_path, library_speech):
-    from pocketsphinx import NGramModel
-
-    path = tmp_path / "focus.lm"
-    write_focused_lm(["Members may borrow up to twelve books at a time."], library_speech, path)
-    focused = NGramModel.readfile(str(path))
-    whole = NGramModel.readfile(str(library_speech.language_model))
-    # the passage's words after its own history: likelier than in the documents' LM
-    assert focused.prob(["twelve", "to", "up"]) > whole.prob(["twelve", "to", "up"])
-    # another document's word and a question opening stay in the vocabulary
-    words = {g[0] for g in _arpa(path) if len(g) == 1}
-    assert {"harbour", "platform", "how", "many"} & library_speech.vocabulary <= words
-    assert library_speech.vocabulary <= words | {"<s>", "</s>"}
 
 
 def test_pronunciations_of_unknown_words_use_cmu_phones() -> None:
@@ -348,49 +328,6 @@ def test_pocketsphinx_peek_decodes_the_audio_so_far_as_finish(
     assert peeked.text == finished.text == "how many books can members borrow"
     # PocketSphinx's cepstral mean carries over from one decode to the next
     assert peeked.confidence == pytest.approx(finished.confidence, abs=0.01)
-
-
-def test_pocketsphinx_decodes_again_with_the_passages_its_transcript_retrieves(
-    tmp_path, piper_question, library_speech
-) -> None:
-    load_folder(LIBRARY_DOCS, tmp_path / "state", name="state")
-    library = Library.open(tmp_path / "state")
-    retrieve = passage_texts(library)
-    asked: list[str] = []
-
-    def passages(text: str) -> list[str]:
-        asked.append(text)
-        return retrieve(text)
-
-    pcm = read_wav_16k(piper_question)
-    recognizer = PocketSphinxRecognizer()
-    recognizer.use_documents(library_speech, passages)
-    first = transcribe(recognizer, pcm)
-    assert first.text == "how many books can members borrow"
-    assert asked == [first.text]  # the first pass's transcript chose the passages
-    assert any("borrow up to twelve books" in t for t in retrieve(first.text))
-    # the next utterance starts from the documents' LM again and is focused anew
-    assert transcribe(recognizer, pcm).text == first.text
-    assert asked == [first.text, first.text]
-    # focus=False: one pass, the passages are never asked for
-    single = PocketSphinxRecognizer(focus=False)
-    single.use_documents(library_speech, passages)
-    assert transcribe(single, pcm).text == first.text
-    assert len(asked) == 2
-
-
-def test_a_second_pass_that_cannot_be_prepared_leaves_the_first_transcript(
-    tmp_path, piper_question, library_speech, monkeypatch, caplog
-) -> None:
-    def full(*args, **kwargs):
-        raise OSError(28, "No space left on device")
-
-    recognizer = PocketSphinxRecognizer()
-    recognizer.use_documents(library_speech, lambda text: ["Members may borrow twelve books."])
-    monkeypatch.setattr("assistant.asr.tempfile.TemporaryDirectory", full)
-    heard = transcribe(recognizer, read_wav_16k(piper_question))
-    assert heard.text == "how many books can members borrow"
-    assert "second recognition pass skipped" in caplog.text
 
 
 def test_pocketsphinx_confidence_tells_a_known_question_from_a_strange_one(
