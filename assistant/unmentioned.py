@@ -14,7 +14,7 @@ written in capitals, when it is the initials of capitalised words in a row ("NYC
 City"); the library's ordinals count as their numbers too ("46th" mentions 46). A run of
 neighbouring name words is mentioned when every number in it is and at least half of its words
 are: a long name keeps its meaning through one misspelt or shortened word ("Father Josh
-Carrier", "Verizon Lades First Tour", "Feb 2010"), while a number tells models and years apart
+Carrier", "Verizon Lades First Tour", "Superbowl 50"), while a number tells models and years apart
 ("Raspberry Pi 5" is not mentioned by documents about the Raspberry Pi 4).
 
 Lower-case words are not checked: a question may put the documents' words differently ("how
