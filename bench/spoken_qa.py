@@ -56,11 +56,13 @@ from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from calibrate_threshold import FALSE_ANSWERS  # noqa: E402
 from pink_noise import pink_noise  # noqa: E402
 
-from assistant.answering import Answer, Answerer, load_reader  # noqa: E402
+from assistant.answering import Answer, Answerer, Reader, load_reader  # noqa: E402
 from assistant.asr import PocketSphinxRecognizer  # noqa: E402
 from assistant.audio import FRAME_BYTES, SAMPLE_RATE, Endpointer, read_wav_16k  # noqa: E402
 from assistant.config import AnswerConfig, AsrConfig, AudioConfig  # noqa: E402
@@ -426,9 +428,6 @@ def row(name: str, lever: str, got: Sequence[dict], threshold: float) -> Row:
     )
 
 
-FALSE_ANSWERS = 0.05  # as bench/calibrate_threshold.py chooses the typed threshold
-
-
 def calibrated(got: Sequence[dict]) -> float:
     """The lowest threshold at which at most FALSE_ANSWERS of the not-loaded questions of
     `got` are answered."""
@@ -488,7 +487,7 @@ def measure(
     examples: Sequence[Example],
     held: set[str],
     clips: dict[str, list[bytes]],
-    reader,
+    reader: Reader,
 ) -> tuple[dict, list[dict]]:
     """Load the articles of `examples` not in `held` as one library (the shipped answering
     path: the configured retriever and top k) and ask every question typed and, per lever and
@@ -603,7 +602,6 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown(rows), flush=True)
         save(args, examples, libraries, rows, details, [], threshold)
 
-    print(markdown(rows))
     print(threshold_markdown(threshold_table(details, threshold)))
     print(confidence_markdown(confidence_table(details)))
     endpoints = endpointing_table(examples, args.conditions, voice, args.seed)
