@@ -187,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("finetune", help="plain QA fine-tuning (no teacher)")
     p.add_argument("--model", required=True, help="BERT/DistilBERT folder, with or without QA head")
     _qa_options(p)
+    p.add_argument(
+        "--shared-norm",
+        action="store_true",
+        help="train on each question's answer window and a BM25 distractor window, one span "
+        "softmax over both (shared normalization) plus each window's own loss",
+    )
 
     p = sub.add_parser(
         "retriever", help="train a sentence encoder on questions, paragraphs and hard negatives"

@@ -20,7 +20,14 @@ from assistant.qa.checkpoint import takes_token_types
 from assistant.qa.features import QATokenizer
 from assistant.qa.squad import Example, SquadFormatError, load_examples
 from distill import checkpoint
-from distill.data import mlm_items, qa_items, read_text, retrieval_items, token_counts
+from distill.data import (
+    mlm_items,
+    qa_items,
+    read_text,
+    retrieval_items,
+    shared_norm_items,
+    token_counts,
+)
 from distill.distractors import add_distractors
 from distill.entries import add_entry_lists
 from distill.errors import DistillError
@@ -32,7 +39,12 @@ from distill.modeling import (
     load_model,
     read_vocabulary,
 )
-from distill.objectives import MLMDistillation, RankingObjective, SpanObjective
+from distill.objectives import (
+    MLMDistillation,
+    RankingObjective,
+    SharedNormObjective,
+    SpanObjective,
+)
 from distill.runlog import read_log
 from distill.split import split_squad
 from distill.student_init import init_student, parse_layers
@@ -178,12 +190,17 @@ def _finetune(
 ) -> None:
     vocab = read_vocabulary(args.model)
     eval_examples = _eval_examples(args)
-    items = _qa_items(args, vocab)
     model = load_model(resume or Path(args.model), "qa", require_head=False)
     _check_length(args.max_seq_len, model)
-    objective = SpanObjective(
-        model, alpha_ce=0.0, alpha_squad=1.0, student_token_types=takes_token_types(model)
-    )
+    objective: Any
+    if args.shared_norm:
+        items = shared_norm_items(args.train, _qa_tokenizer(args, vocab), limit=args.limit)
+        objective = SharedNormObjective(token_types=takes_token_types(model))
+    else:
+        items = _qa_items(args, vocab)
+        objective = SpanObjective(
+            model, alpha_ce=0.0, alpha_squad=1.0, student_token_types=takes_token_types(model)
+        )
     _train(args, acc, config, resume, model, objective, items, vocab)
     _evaluate(args, acc, eval_examples)
 

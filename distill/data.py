@@ -1,10 +1,11 @@
-"""Training data: MLM text chunks, QA training features, retriever triples, padding and
-length-grouped batches.
+"""Training data: MLM text chunks, QA training features, (answer, distractor) window pairs,
+retriever triples, padding and length-grouped batches.
 
 Items are dicts of numpy values: 1-D arrays (``input_ids``, ``token_type_ids``, cached
 ``teacher_start``/``teacher_end`` logits) have the item's own length, scalars are labels; a
-retriever item has three token sequences (``input_ids`` the question, ``positive_input_ids``
-and ``negative_input_ids`` two passages). `collate` pads a list of items into one batch;
+shared-normalization item has two windows (``input_ids`` and ``distractor_input_ids``), a
+retriever item three token sequences (``input_ids`` the question, ``positive_input_ids`` and
+``negative_input_ids`` two passages). `collate` pads a list of items into one batch;
 `epoch_batches` decides which items go together, deterministically from (seed, epoch), so a
 resumed run sees the same batches.
 """
@@ -118,6 +119,56 @@ def qa_items(
                     "end_positions": end,
                 }
             )
+    return items
+
+
+def shared_norm_items(
+    path: str | Path, tokenizer: QATokenizer, *, limit: int | None = None
+) -> list[Item]:
+    """(answer window, distractor window) pairs for shared-normalization training.
+
+    For every answerable question of a SQuAD 1.1/2.0 file with a distractor
+    (`distill.distractors`: the best BM25 paragraph of its own article, else of its source,
+    that holds no gold answer text): the first window of its paragraph that holds the first
+    gold answer, labelled with its token span (``input_ids``, ``token_type_ids``,
+    ``start_positions``, ``end_positions``), and the question over the distractor's first
+    window (``distractor_input_ids``, ``distractor_token_type_ids``). `limit` keeps the first
+    N pairs. DistillError for a malformed file or one without any pair.
+    """
+    try:
+        examples = {e.id: e for e in load_examples(path)}
+    except SquadFormatError as err:
+        raise DistillError(str(err)) from None
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    items: list[Item] = []
+    for _, question, negatives in distractor_contexts(doc, per_question=1):
+        ex = examples[question["id"]]
+        if not negatives or not ex.answers:
+            continue
+        answer = ex.answers[0]
+        labelled = (
+            (w, span)
+            for w in tokenizer.windows(ex.question, ex.context)
+            if (span := w.token_span(answer.start, answer.start + len(answer.text)))
+        )
+        window, span = next(labelled, (None, None))
+        if window is None:
+            continue
+        distractor = tokenizer.windows(ex.question, negatives[0])[0]
+        items.append(
+            {
+                "input_ids": window.input_ids.astype(np.int64),
+                "token_type_ids": window.token_type_ids.astype(np.int64),
+                "start_positions": span[0],
+                "end_positions": span[1],
+                "distractor_input_ids": distractor.input_ids.astype(np.int64),
+                "distractor_token_type_ids": distractor.token_type_ids.astype(np.int64),
+            }
+        )
+        if limit is not None and len(items) >= limit:
+            break
+    if not items:
+        raise DistillError(f"{path}: no answerable question has a distractor passage")
     return items
 
 

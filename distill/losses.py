@@ -7,6 +7,8 @@ Terms follow Hugging Face's distillation/distiller.py and run_squad_w_distillati
 - `masked_lm_ce`: cross-entropy with ignore_index -100;
 - `hidden_cosine`: cosine embedding loss (target 1) over the selected token vectors;
 - `span_ce`: the QA loss, the mean of the start and end cross-entropies;
+- `shared_span_ce`: the same with one softmax over the windows of one question (shared
+  normalization, Clark & Gardner 2018);
 - `in_batch_ranking`: the retriever loss (sentence-transformers' MultipleNegativesRankingLoss),
   cross-entropy of each question over every passage of the batch, its own passage the target;
 - `weighted_sum`: ``sum(alpha_k * term_k)``, where a term with alpha 0 is absent, not zeroed.
@@ -14,7 +16,7 @@ Terms follow Hugging Face's distillation/distiller.py and run_squad_w_distillati
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -77,6 +79,21 @@ def span_ce(
     """QA loss: (CE(start) + CE(end)) / 2, each a mean over the batch (logits (B, L))."""
     start = F.cross_entropy(start_logits.float(), start_positions)
     end = F.cross_entropy(end_logits.float(), end_positions)
+    return (start + end) / 2
+
+
+def shared_span_ce(
+    start_logits: Sequence[torch.Tensor],
+    end_logits: Sequence[torch.Tensor],
+    start_positions: torch.Tensor,
+    end_positions: torch.Tensor,
+) -> torch.Tensor:
+    """`span_ce` with one softmax over all windows of a question: row i of every tensor in
+    `start_logits`/`end_logits` (each (B, L_k), positions that are no answer already masked)
+    is one question's window k; the gold positions index its first window. Training so makes
+    span scores comparable across passages (Clark & Gardner 2018, "shared-norm")."""
+    start = F.cross_entropy(torch.cat([x.float() for x in start_logits], dim=1), start_positions)
+    end = F.cross_entropy(torch.cat([x.float() for x in end_logits], dim=1), end_positions)
     return (start + end) / 2
 
 

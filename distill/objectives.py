@@ -4,7 +4,8 @@ An objective has ``alphas`` (term name -> weight) and ``terms(student, batch)``,
 returns only the terms whose alpha is not 0 (the trainer weights and sums them with
 `losses.weighted_sum`). Term names are the alpha names of the CLI: ``ce`` (soft-target KL
 against the teacher), ``mlm``, ``squad`` (gold-label cross-entropies), ``cos`` (hidden states);
-``ranking`` is the retriever's in-batch ranking loss.
+``shared`` the span cross-entropy shared across a question's windows; ``ranking`` is the
+retriever's in-batch ranking loss.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from distill.losses import (
     masked_lm_ce,
     mean_pooled,
     select_rows,
+    shared_span_ce,
     soft_target_kl,
     span_ce,
 )
@@ -171,6 +173,55 @@ class SpanObjective:
         if hidden:
             terms["cos"] = hidden_cosine(s_out.hidden_states[-1], t_out.hidden_states[-1], mask)
         return terms
+
+
+class SharedNormObjective:
+    """QA across passages: ``alpha_squad * squad + alpha_shared * shared`` for items of
+    `distill.data.shared_norm_items` (a question's answer window and a distractor window).
+
+    ``squad``: each window's own span cross-entropy, the distractor labelled [CLS] (the
+    distractor training that makes the no-answer score mean "not in this passage");
+    ``shared``: `shared_span_ce` over the context tokens of both windows ([CLS] and padding
+    take no probability), so a span in the distractor competes with the gold span.
+    """
+
+    def __init__(
+        self, *, alpha_squad: float = 1.0, alpha_shared: float = 1.0, token_types: bool
+    ) -> None:
+        self.alphas = {"squad": alpha_squad, "shared": alpha_shared}
+        self.token_types = token_types
+
+    def terms(self, student: nn.Module, batch: Batch) -> dict[str, torch.Tensor]:
+        windows = [self._logits(student, batch, prefix) for prefix in ("", "distractor_")]
+        gold = batch["start_positions"], batch["end_positions"]
+        cls = torch.zeros_like(gold[0])
+        terms = {}
+        if self.alphas["squad"] != 0:
+            (g_start, g_end), (d_start, d_end) = windows
+            terms["squad"] = (
+                span_ce(g_start, g_end, *gold) + span_ce(d_start, d_end, cls, cls)
+            ) / 2
+        if self.alphas["shared"] != 0:
+            no_cls = [(start[:, 1:], end[:, 1:]) for start, end in windows]
+            starts, ends = zip(*no_cls, strict=True)
+            terms["shared"] = shared_span_ce(starts, ends, gold[0] - 1, gold[1] - 1)
+        return terms
+
+    def _logits(
+        self, student: nn.Module, batch: Batch, prefix: str
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Masked start and end logits of the window whose keys start with `prefix`."""
+        window = {
+            key.removeprefix(prefix): value
+            for key, value in batch.items()
+            if key.startswith(prefix) and key.removeprefix(prefix) in _ENCODER_KEYS
+        }
+        out = student(**encoder_inputs(window, self.token_types))
+        mask = window["attention_mask"]
+        return mask_logits(out.start_logits, mask), mask_logits(out.end_logits, mask)
+
+
+_ENCODER_KEYS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 class RankingObjective:

@@ -41,3 +41,41 @@ def write_squad(path: Path) -> Path:
     }
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
+
+
+# title -> (paragraph, its question, the answer or None for a paragraph without a question)
+ARTICLES = {
+    "Eiffel_Tower": [
+        ("The tower was built in 1889 in paris.", "When was the tower built?", "1889"),
+        ("The tower is red and the tower is long.", "What city has the tower?", None),
+        ("Paris is the capital of france.", "What is the capital of france?", "Paris"),
+    ],
+    "Seine": [
+        (
+            "The river seine flows through paris.",
+            "Which city does the seine flow through?",
+            "paris",
+        ),
+        ("The river flows to the north sea.", "Where does the river flow to?", "the north sea"),
+    ],
+    "Hastings": [
+        ("The battle of hastings was in 1066.", "When was the battle of hastings?", "1066"),
+        ("The king of england was at the battle.", "Who was at the battle?", "The king"),
+    ],
+}
+
+
+def write_articles(path: Path) -> Path:
+    """`ARTICLES` as a SQuAD 2.0 file, every article of source "wiki"."""
+    data = []
+    for title, rows in ARTICLES.items():
+        paragraphs = []
+        for i, (context, question, answer) in enumerate(rows):
+            qas = []
+            if answer is not None:
+                answers = [{"text": answer, "answer_start": context.index(answer)}]
+                qas = [{"id": f"{title}-{i}", "question": question, "answers": answers}]
+            paragraphs.append({"context": context, "qas": qas})
+        data.append({"title": title, "source": "wiki", "paragraphs": paragraphs})
+    path.write_text(json.dumps({"version": "2.0", "data": data}))
+    return path

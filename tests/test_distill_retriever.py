@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from squad_fixture import ARTICLES, write_articles
 
 from assistant.encoder import SentenceEncoder
 from assistant.qa.features import QATokenizer
@@ -16,48 +17,13 @@ from distill.cli import main as qa_distill
 from distill.data import collate, retrieval_items
 from distill.errors import DistillError
 
-ARTICLES = {
-    "Eiffel_Tower": [
-        ("The tower was built in 1889 in paris.", "When was the tower built?", "1889"),
-        ("The tower is red and the tower is long.", "What city has the tower?", None),
-        ("Paris is the capital of france.", "What is the capital of france?", "Paris"),
-    ],
-    "Seine": [
-        (
-            "The river seine flows through paris.",
-            "Which city does the seine flow through?",
-            "paris",
-        ),
-        ("The river flows to the north sea.", "Where does the river flow to?", "the north sea"),
-    ],
-    "Hastings": [
-        ("The battle of hastings was in 1066.", "When was the battle of hastings?", "1066"),
-        ("The king of england was at the battle.", "Who was at the battle?", "The king"),
-    ],
-}
-
-
-def _squad(path: Path) -> Path:
-    data = []
-    for title, rows in ARTICLES.items():
-        paragraphs = []
-        for i, (context, question, answer) in enumerate(rows):
-            qas = []
-            if answer is not None:
-                answers = [{"text": answer, "answer_start": context.index(answer)}]
-                qas = [{"id": f"{title}-{i}", "question": question, "answers": answers}]
-            paragraphs.append({"context": context, "qas": qas})
-        data.append({"title": title, "source": "wiki", "paragraphs": paragraphs})
-    path.write_text(json.dumps({"version": "2.0", "data": data}))
-    return path
-
 
 def test_items_pair_each_question_with_its_paragraph_and_a_hard_negative(
     tmp_path: Path, tiny_vocab: Path
 ) -> None:
     tokenizer = QATokenizer(tiny_vocab, lowercase=True)
     items = retrieval_items(
-        _squad(tmp_path / "train.json"), tokenizer, max_query_len=16, max_seq_len=64
+        write_articles(tmp_path / "train.json"), tokenizer, max_query_len=16, max_seq_len=64
     )
     assert len(items) == 6
 
@@ -107,7 +73,7 @@ def test_collate_pads_each_token_sequence_to_its_own_length() -> None:
 def test_trained_encoder_ranks_each_question_s_own_paragraph_first(
     tiny_bert: Path, tmp_path: Path
 ) -> None:
-    train = _squad(tmp_path / "train.json")
+    train = write_articles(tmp_path / "train.json")
     out, bundle = tmp_path / "encoder", tmp_path / "bundle"
     args = ["retriever", "--model", str(tiny_bert), "--train", str(train), "--out", str(out)]
     run = ["--max-steps", "60", "--batch-size", "3", "--lr", "3e-3", "--max-seq-len", "32"]
