@@ -133,6 +133,9 @@ def test_a_span_never_crosses_a_line_break(tokenizer: QATokenizer) -> None:
         ("The file override.xml wins.", "xml", "xml", "override.xml"),
         ("About 3.5 million live there.", "3", "3", "3.5"),
         ("The city of parisian river.", "paris", "paris", "parisian"),
+        # an address, and a hyphen inside a name (a unit, a service)
+        ("Mail help-libtasn1@gnu.org today.", "gnu", "org", "help-libtasn1@gnu.org"),
+        ("Reached at nss-user-lookup.target late.", "nss", "nss", "nss-user-lookup.target"),
         # sentence punctuation and hyphens are not inside a word
         ("Built in 1889. Then red.", "1889", "1889", "1889"),
         ("The 1889-1890 season.", "1889", "1889", "1889"),

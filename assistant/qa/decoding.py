@@ -7,9 +7,11 @@ in this window; score = start logit + end logit; the best pair over all windows 
 answer text is cut from the original context with the tokens' character offsets. A span never
 crosses a line break: the lines of a document's text are paragraphs, list items, definitions
 and table rows, and an answer running from one into the next is not an answer. Nor does it
-cut a word: an edge inside a run of letters and digits, or inside a name joined by "." "/" or
-"_" (a file name, path or identifier such as "login.defs" or "Override.xml"), moves out to the
-whole of it; the model's word pieces can end at "login" of "/etc/login.defs". A span the
+cut a word: an edge inside a run of letters and digits, or inside a name joined by "." "/" "_"
+or "@" (a file name, path, address or identifier such as "login.defs" or "Override.xml"),
+moves out to the whole of it; the model's word pieces can end at "login" of "/etc/login.defs".
+A hyphen joins only inside such a name ("nss-user-lookup.target"), not in prose, where a
+hyphenated compound is often cut ("the 1889-1890 season" -> "1889"). A span the
 caller's `refuse` rejects gives way to the next best one, and whole sentences at its edges that
 `refuse` rejects are cut off.
 """
@@ -127,22 +129,38 @@ def _without_refused_sentences(
     return pieces[0][0], pieces[-1][1]
 
 
-_JOINERS = "./_"
+_JOINERS = "./_@"
+_NAME = re.compile(r"[^\W_][./_@][^\W_]")  # letters/digits joined as in a name
 
 
 def _inside_word(text: str, cut: int) -> bool:
     """Whether position `cut` (between text[cut - 1] and text[cut]) is inside one word: two
-    letters/digits, or a joiner with letters/digits on both of its sides."""
+    letters/digits, or a joiner with letters/digits on both of its sides (a hyphen only
+    within a name, see the module)."""
     if not 0 < cut < len(text):
         return False
     left, right = text[cut - 1], text[cut]
     if left.isalnum() and right.isalnum():
         return True
-    if left in _JOINERS:
-        return right.isalnum() and cut >= 2 and text[cut - 2].isalnum()
-    if right in _JOINERS:
-        return left.isalnum() and cut + 1 < len(text) and text[cut + 1].isalnum()
+    for mark, at in ((left, cut - 1), (right, cut)):
+        if (mark in _JOINERS or (mark == "-" and _in_name(text, at))) and _joins(text, at):
+            return True
     return False
+
+
+def _joins(text: str, at: int) -> bool:
+    """Whether text[at] has a letter or digit on both of its sides."""
+    return 0 < at < len(text) - 1 and text[at - 1].isalnum() and text[at + 1].isalnum()
+
+
+def _in_name(text: str, at: int) -> bool:
+    """Whether text[at] lies in a whitespace-free run that is a name (see `_NAME`)."""
+    start, end = at, at
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return _NAME.search(text, start, end) is not None
 
 
 def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
