@@ -190,17 +190,19 @@ def _finetune(
 ) -> None:
     vocab = read_vocabulary(args.model)
     eval_examples = _eval_examples(args)
-    model = load_model(resume or Path(args.model), "qa", require_head=False)
-    _check_length(args.max_seq_len, model)
-    objective: Any
     if args.shared_norm:
         items = shared_norm_items(args.train, _qa_tokenizer(args, vocab), limit=args.limit)
-        objective = SharedNormObjective(token_types=takes_token_types(model))
     else:
         items = _qa_items(args, vocab)
-        objective = SpanObjective(
+    model = load_model(resume or Path(args.model), "qa", require_head=False)
+    _check_length(args.max_seq_len, model)
+    objective: Any = (
+        SharedNormObjective(token_types=takes_token_types(model))
+        if args.shared_norm
+        else SpanObjective(
             model, alpha_ce=0.0, alpha_squad=1.0, student_token_types=takes_token_types(model)
         )
+    )
     _train(args, acc, config, resume, model, objective, items, vocab)
     _evaluate(args, acc, eval_examples)
 
