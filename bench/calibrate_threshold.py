@@ -11,7 +11,9 @@ threshold, and the threshold at which only FALSE_ANSWERS of the not-loaded quest
 an answer, with the share of loaded questions then answered and their F1 ("not found" = 0).
 A question naming something the loaded articles never mention (`assistant.unmentioned`) is
 "not found" whatever its score, as in the assistant; "shipped_without_unmentioned" reports the
-shipped selection without that check.
+shipped selection without that check. The best cell of the grid is chosen on the same rows it
+is scored on, so "grid_cross_validated" also reports what choosing it is worth on questions it
+was not chosen on (random halves), beside the shipped cell.
 
 Usage: python bench/calibrate_threshold.py QA_BUNDLE RETRIEVER HOLDOUT.json [--json OUT]
 """
@@ -41,6 +43,7 @@ FALSE_ANSWERS = 0.05  # on training: a margin under the 10% target on dev
 TOP_K = (1, 3, 5, 10)
 WEIGHTS = (0.0, 5.0, 10.0, 15.0, 20.0, 30.0)
 NULL_WEIGHTS = (0.0, 0.5, 1.0)
+SPLITS = 100  # random halves for the cross-validated grid choice
 
 
 def collect(
@@ -49,8 +52,8 @@ def collect(
     squad: Path,
     spans: dict[tuple[str, str, int], tuple[str, float, float]],
 ) -> list[dict]:
-    """Per question and rotation: whether its article is loaded, whether it names something the
-    loaded articles do not mention, and its top-10 candidates.
+    """Per question and rotation: the question's index, whether its article is loaded, whether
+    it names something the loaded articles do not mention, and its top-10 candidates.
 
     `spans` caches the reader's answer per (question, passage) across calls.
     """
@@ -70,7 +73,7 @@ def collect(
         kept = Collection("train", [passages[i] for i in keep], {}, embeddings=rows_kept)
         library = Library([kept], encoder=encoder)
         vocabulary = Vocabulary.of(library)
-        for ex in tqdm(examples, desc=f"rotation {r + 1}/{ROTATIONS}", unit="q"):
+        for q, ex in enumerate(tqdm(examples, desc=f"rotation {r + 1}/{ROTATIONS}", unit="q")):
             candidates = []
             for hit in library.search(ex.question, max(TOP_K)):
                 key = (ex.id, hit.passage.file, hit.passage.position)
@@ -86,6 +89,7 @@ def collect(
                 candidates.append((span_score, null_score, hit.score, hit.cosine, f1))
             rows.append(
                 {
+                    "question": q,
                     "loaded": article_of[ex.context] not in held,
                     "unmentioned": bool(unmentioned(ex.question, vocabulary)),
                     "candidates": candidates,
@@ -94,16 +98,16 @@ def collect(
     return rows
 
 
-def choose(
-    rows: list[dict],
-    k: int,
-    w_null: float,
-    w_retrieval: float,
-    w_cosine: float,
-    check_names: bool = True,
-) -> dict:
-    """Open F1 (no threshold) and the FALSE_ANSWERS threshold's answered rate and F1;
-    `check_names`: questions naming what is not loaded are "not found"."""
+Cell = tuple[int, float, float, float]  # top k, null, retrieval and cosine weights
+
+
+def answer_scores(
+    rows: list[dict], cell: Cell, check_names: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: the best answer score among the top k passages with the cell's weights (-inf
+    when nothing is read), that answer's F1, whether the article is loaded, and whether the
+    names check refused the question (`check_names`; then nothing is read)."""
+    k, w_null, w_retrieval, w_cosine = cell
     scores, f1s, loaded, refusals = [], [], [], []
     for row in rows:
         best, best_f1 = float("-inf"), 0.0
@@ -116,10 +120,21 @@ def choose(
         scores.append(best)
         f1s.append(best_f1)
         loaded.append(row["loaded"])
-    s, f, is_loaded = np.asarray(scores), np.asarray(f1s), np.asarray(loaded)
-    refused = np.asarray(refusals)
-    threshold = float(np.quantile(s[~is_loaded], 1 - FALSE_ANSWERS))
+    return np.asarray(scores), np.asarray(f1s), np.asarray(loaded), np.asarray(refusals)
+
+
+def false_answer_threshold(scores: np.ndarray, loaded: np.ndarray) -> float:
+    """The score above which FALSE_ANSWERS of the not-loaded questions are answered."""
+    return float(np.quantile(scores[~loaded], 1 - FALSE_ANSWERS))
+
+
+def choose(rows: list[dict], cell: Cell, check_names: bool = True) -> dict:
+    """Open F1 (no threshold) and the FALSE_ANSWERS threshold's answered rate and F1;
+    `check_names`: questions naming what is not loaded are "not found"."""
+    s, f, is_loaded, refused = answer_scores(rows, cell, check_names)
+    threshold = false_answer_threshold(s, is_loaded)
     kept = s[is_loaded] >= threshold
+    k, w_null, w_retrieval, w_cosine = cell
     return {
         "top_k": k,
         "null_weight": w_null,
@@ -140,6 +155,45 @@ def choose(
     }
 
 
+def cross_validated(rows: list[dict], cells: list[Cell], shipped: Cell) -> dict:
+    """What choosing a cell of the grid is worth on questions it was not chosen on.
+
+    SPLITS times the questions are split at random into halves; on one half the cell with the
+    best F1 at its FALSE_ANSWERS threshold is chosen, with that threshold, and both are scored
+    on the other half, as is the shipped cell with its threshold from the same first half.
+    Means over the splits: F1 at the threshold and false answers, chosen and shipped.
+    """
+    scored = {cell: answer_scores(rows, cell)[:3] for cell in cells}
+    question = np.asarray([row["question"] for row in rows])
+    ids = np.unique(question)
+    rng = np.random.default_rng(0)
+
+    def figures(cell: Cell, choosing: np.ndarray) -> tuple[float, float, float]:
+        """F1 at the threshold on the choosing half, then F1 and false answers on the other."""
+        s, f, loaded = scored[cell]
+        threshold = false_answer_threshold(s[choosing], loaded[choosing])
+        f1 = [
+            100 * (f[h & loaded] * (s[h & loaded] >= threshold)).mean()
+            for h in (choosing, ~choosing)
+        ]
+        return f1[0], f1[1], 100 * float((s[~choosing & ~loaded] >= threshold).mean())
+
+    chosen, kept = [], []
+    for _ in range(SPLITS):
+        choosing = np.isin(question, rng.permutation(ids)[: len(ids) // 2])
+        best = max(cells, key=lambda cell: figures(cell, choosing)[0])
+        chosen.append(figures(best, choosing)[1:])
+        kept.append(figures(shipped, choosing)[1:])
+    c, k = np.mean(chosen, axis=0), np.mean(kept, axis=0)
+    return {
+        "splits": SPLITS,
+        "chosen_f1_at_threshold": round(float(c[0]), 2),
+        "chosen_false_answers": round(float(c[1]), 1),
+        "shipped_f1_at_threshold": round(float(k[0]), 2),
+        "shipped_false_answers": round(float(k[1]), 1),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("bundle", type=Path)
@@ -152,22 +206,26 @@ def main() -> int:
     spans: dict[tuple[str, str, int], tuple[str, float, float]] = {}
     for name, encoder in (("bm25", None), ("bm25+dense", SentenceEncoder(args.retriever))):
         rows = collect(engine, encoder, args.holdout, spans)
-        grid = [
-            choose(rows, k, wn, wr, wc)
-            for k, wn, wr, wc in itertools.product(TOP_K, NULL_WEIGHTS, WEIGHTS, WEIGHTS)
-            if encoder is not None or wc == 0.0
+        cells = [
+            cell
+            for cell in itertools.product(TOP_K, NULL_WEIGHTS, WEIGHTS, WEIGHTS)
+            if encoder is not None or cell[3] == 0.0
         ]
-        grid.sort(key=lambda g: (-g["f1_at_threshold"], -g["answered"]))
-        shipped = choose(rows, 5, NULL_WEIGHT, RETRIEVAL_WEIGHT, COSINE_WEIGHT if encoder else 0.0)
-        without = choose(
-            rows, 5, NULL_WEIGHT, RETRIEVAL_WEIGHT, COSINE_WEIGHT if encoder else 0.0, False
+        grid = sorted(
+            (choose(rows, cell) for cell in cells),
+            key=lambda g: (-g["f1_at_threshold"], -g["answered"]),
         )
-        span_only = choose(rows, 3, 0.0, 0.0, 0.0)
+        shipped_cell = (5, NULL_WEIGHT, RETRIEVAL_WEIGHT, COSINE_WEIGHT if encoder else 0.0)
+        shipped = choose(rows, shipped_cell)
+        without = choose(rows, shipped_cell, check_names=False)
+        span_only = choose(rows, (3, 0.0, 0.0, 0.0))
+        checked = cross_validated(rows, cells, shipped_cell)
         results[name] = {
             "shipped": shipped,
             "shipped_without_unmentioned": without,
             "span_only_top3": span_only,
             "grid": grid[:20],
+            "grid_cross_validated": checked,
         }
         print(
             f"== {name}: {sum(r['loaded'] for r in rows)} loaded, "
@@ -184,6 +242,12 @@ def main() -> int:
                 f"{g['f1']:6.2f} {g['threshold']:6.2f} {g['answered']:8.1f}% "
                 f"{g['f1_at_threshold']:7.2f}"
             )
+        print(
+            f"grid choice on half the questions, scored on the other half ({SPLITS} splits): "
+            f"F1@thr {checked['chosen_f1_at_threshold']:.2f} at "
+            f"{checked['chosen_false_answers']:.1f}% false; shipped "
+            f"{checked['shipped_f1_at_threshold']:.2f} at {checked['shipped_false_answers']:.1f}%"
+        )
     # the reader score of every passage read, per null weight, for selection.MAX_READER_SCORE
     read = np.asarray([(s, n) for _, s, n in spans.values() if np.isfinite(s)])
     results["reader_scores"] = {}
