@@ -133,41 +133,41 @@ _JOINERS = "./_@"
 _NAME = re.compile(r"[^\W_][./_@][^\W_]")  # letters/digits joined as in a name
 
 
-def _inside_word(text: str, cut: int) -> bool:
-    """Whether position `cut` (between text[cut - 1] and text[cut]) is inside one word: two
-    letters/digits, or a joiner with letters/digits on both of its sides (a hyphen only
-    within a name, see the module)."""
-    if not 0 < cut < len(text):
-        return False
-    left, right = text[cut - 1], text[cut]
-    if left.isalnum() and right.isalnum():
-        return True
-    for mark, at in ((left, cut - 1), (right, cut)):
-        if (mark in _JOINERS or (mark == "-" and _in_name(text, at))) and _joins(text, at):
-            return True
-    return False
-
-
-def _joins(text: str, at: int) -> bool:
-    """Whether text[at] has a letter or digit on both of its sides."""
-    return 0 < at < len(text) - 1 and text[at - 1].isalnum() and text[at + 1].isalnum()
-
-
-def _in_name(text: str, at: int) -> bool:
-    """Whether text[at] lies in a whitespace-free run that is a name (see `_NAME`)."""
-    start, end = at, at
+def _joiners_at(text: str, cut: int) -> str:
+    """The marks that join letters/digits into one word in the whitespace-free run around
+    position `cut`: `_JOINERS`, and a hyphen too when the run is a name (see the module)."""
+    start, end = cut, cut
     while start > 0 and not text[start - 1].isspace():
         start -= 1
     while end < len(text) and not text[end].isspace():
         end += 1
-    return _NAME.search(text, start, end) is not None
+    return _JOINERS + "-" if _NAME.search(text, start, end) else _JOINERS
+
+
+def _inside_word(text: str, cut: int, joiners: str) -> bool:
+    """Whether position `cut` (between text[cut - 1] and text[cut]) is inside one word: two
+    letters/digits, or one of `joiners` with letters/digits on both of its sides."""
+    if not 0 < cut < len(text):
+        return False
+    if text[cut - 1].isalnum() and text[cut].isalnum():
+        return True
+    return any(
+        text[at] in joiners
+        and 0 < at < len(text) - 1
+        and text[at - 1].isalnum()
+        and text[at + 1].isalnum()
+        for at in (cut - 1, cut)
+    )
 
 
 def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
-    """The span [start, end) of `text` widened so that neither edge cuts a word."""
-    while _inside_word(text, start):
+    """The span [start, end) of `text` widened so that neither edge cuts a word. An edge moves
+    within one whitespace-free run, so its joiners are looked up once."""
+    joiners = _joiners_at(text, start)
+    while _inside_word(text, start, joiners):
         start -= 1
-    while _inside_word(text, end):
+    joiners = _joiners_at(text, end)
+    while _inside_word(text, end, joiners):
         end += 1
     return start, end
 
