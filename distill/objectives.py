@@ -176,8 +176,8 @@ class SpanObjective:
 
 
 class SharedNormObjective:
-    """QA across passages: ``alpha_squad * squad + alpha_shared * shared`` for items of
-    `distill.data.shared_norm_items` (a question's answer window and a distractor window).
+    """QA across passages: ``squad + shared`` for items of `distill.data.shared_norm_items`
+    (a question's answer window and a distractor window).
 
     ``squad``: each window's own span cross-entropy, the distractor labelled [CLS] (the
     distractor training that makes the no-answer score mean "not in this passage");
@@ -185,43 +185,31 @@ class SharedNormObjective:
     take no probability), so a span in the distractor competes with the gold span.
     """
 
-    def __init__(
-        self, *, alpha_squad: float = 1.0, alpha_shared: float = 1.0, token_types: bool
-    ) -> None:
-        self.alphas = {"squad": alpha_squad, "shared": alpha_shared}
+    def __init__(self, *, token_types: bool) -> None:
+        self.alphas = {"squad": 1.0, "shared": 1.0}
         self.token_types = token_types
 
     def terms(self, student: nn.Module, batch: Batch) -> dict[str, torch.Tensor]:
-        windows = [self._logits(student, batch, prefix) for prefix in ("", "distractor_")]
+        (g_start, g_end), (d_start, d_end) = (
+            self._logits(student, batch, prefix) for prefix in ("", "distractor_")
+        )
         gold = batch["start_positions"], batch["end_positions"]
         cls = torch.zeros_like(gold[0])
-        terms = {}
-        if self.alphas["squad"] != 0:
-            (g_start, g_end), (d_start, d_end) = windows
-            terms["squad"] = (
-                span_ce(g_start, g_end, *gold) + span_ce(d_start, d_end, cls, cls)
-            ) / 2
-        if self.alphas["shared"] != 0:
-            no_cls = [(start[:, 1:], end[:, 1:]) for start, end in windows]
-            starts, ends = zip(*no_cls, strict=True)
-            terms["shared"] = shared_span_ce(starts, ends, gold[0] - 1, gold[1] - 1)
-        return terms
+        squad = (span_ce(g_start, g_end, *gold) + span_ce(d_start, d_end, cls, cls)) / 2
+        shared = shared_span_ce(  # [CLS] dropped: the gold positions move down by one
+            [g_start[:, 1:], d_start[:, 1:]], [g_end[:, 1:], d_end[:, 1:]], gold[0] - 1, gold[1] - 1
+        )
+        return {"squad": squad, "shared": shared}
 
     def _logits(
         self, student: nn.Module, batch: Batch, prefix: str
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Masked start and end logits of the window whose keys start with `prefix`."""
-        window = {
-            key.removeprefix(prefix): value
-            for key, value in batch.items()
-            if key.startswith(prefix) and key.removeprefix(prefix) in _ENCODER_KEYS
-        }
+        """Masked start and end logits of the window whose keys start with `prefix`
+        (`encoder_inputs` takes the window's own keys)."""
+        window = {k.removeprefix(prefix): v for k, v in batch.items() if k.startswith(prefix)}
         out = student(**encoder_inputs(window, self.token_types))
         mask = window["attention_mask"]
         return mask_logits(out.start_logits, mask), mask_logits(out.end_logits, mask)
-
-
-_ENCODER_KEYS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 class RankingObjective:
