@@ -99,11 +99,10 @@ def collect(
 
 
 Cell = tuple[int, float, float, float]  # top k, null, retrieval and cosine weights
+Scores = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # of `answer_scores`
 
 
-def answer_scores(
-    rows: list[dict], cell: Cell, check_names: bool = True
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def answer_scores(rows: list[dict], cell: Cell, check_names: bool = True) -> Scores:
     """Per row: the best answer score among the top k passages with the cell's weights (-inf
     when nothing is read), that answer's F1, whether the article is loaded, and whether the
     names check refused the question (`check_names`; then nothing is read)."""
@@ -128,10 +127,10 @@ def false_answer_threshold(scores: np.ndarray, loaded: np.ndarray) -> float:
     return float(np.quantile(scores[~loaded], 1 - FALSE_ANSWERS))
 
 
-def choose(rows: list[dict], cell: Cell, check_names: bool = True) -> dict:
-    """Open F1 (no threshold) and the FALSE_ANSWERS threshold's answered rate and F1;
-    `check_names`: questions naming what is not loaded are "not found"."""
-    s, f, is_loaded, refused = answer_scores(rows, cell, check_names)
+def choose(cell: Cell, scores: Scores) -> dict:
+    """Open F1 (no threshold) and the FALSE_ANSWERS threshold's answered rate and F1 of
+    `cell`, from its `answer_scores`."""
+    s, f, is_loaded, refused = scores
     threshold = false_answer_threshold(s, is_loaded)
     kept = s[is_loaded] >= threshold
     k, w_null, w_retrieval, w_cosine = cell
@@ -155,7 +154,7 @@ def choose(rows: list[dict], cell: Cell, check_names: bool = True) -> dict:
     }
 
 
-def cross_validated(rows: list[dict], cells: list[Cell], shipped: Cell) -> dict:
+def cross_validated(rows: list[dict], scored: dict[Cell, Scores], shipped: Cell) -> dict:
     """What choosing a cell of the grid is worth on questions it was not chosen on.
 
     SPLITS times the questions are split at random into halves; on one half the cell with the
@@ -163,14 +162,14 @@ def cross_validated(rows: list[dict], cells: list[Cell], shipped: Cell) -> dict:
     on the other half, as is the shipped cell with its threshold from the same first half.
     Means over the splits: F1 at the threshold and false answers, chosen and shipped.
     """
-    scored = {cell: answer_scores(rows, cell)[:3] for cell in cells}
+    cells = list(scored)
     question = np.asarray([row["question"] for row in rows])
     ids = np.unique(question)
     rng = np.random.default_rng(0)
 
     def figures(cell: Cell, choosing: np.ndarray) -> tuple[float, float, float]:
         """F1 at the threshold on the choosing half, then F1 and false answers on the other."""
-        s, f, loaded = scored[cell]
+        s, f, loaded, _ = scored[cell]
         threshold = false_answer_threshold(s[choosing], loaded[choosing])
         f1 = [
             100 * (f[h & loaded] * (s[h & loaded] >= threshold)).mean()
@@ -211,15 +210,16 @@ def main() -> int:
             for cell in itertools.product(TOP_K, NULL_WEIGHTS, WEIGHTS, WEIGHTS)
             if encoder is not None or cell[3] == 0.0
         ]
+        shipped_cell = (5, NULL_WEIGHT, RETRIEVAL_WEIGHT, COSINE_WEIGHT if encoder else 0.0)
+        scored = {cell: answer_scores(rows, cell) for cell in [*cells, shipped_cell]}
         grid = sorted(
-            (choose(rows, cell) for cell in cells),
+            (choose(cell, scores) for cell, scores in scored.items()),
             key=lambda g: (-g["f1_at_threshold"], -g["answered"]),
         )
-        shipped_cell = (5, NULL_WEIGHT, RETRIEVAL_WEIGHT, COSINE_WEIGHT if encoder else 0.0)
-        shipped = choose(rows, shipped_cell)
-        without = choose(rows, shipped_cell, check_names=False)
-        span_only = choose(rows, (3, 0.0, 0.0, 0.0))
-        checked = cross_validated(rows, cells, shipped_cell)
+        shipped = choose(shipped_cell, scored[shipped_cell])
+        without = choose(shipped_cell, answer_scores(rows, shipped_cell, check_names=False))
+        span_only = choose((3, 0.0, 0.0, 0.0), scored[(3, 0.0, 0.0, 0.0)])
+        checked = cross_validated(rows, scored, shipped_cell)
         results[name] = {
             "shipped": shipped,
             "shipped_without_unmentioned": without,
