@@ -8,7 +8,7 @@ from assistant.config import DEFAULT_MODEL
 from assistant.qa.decoding import Span, best_span
 from assistant.qa.echo import echo_filter
 from assistant.qa.engine import QAEngine
-from assistant.qa.entries import entry_term
+from assistant.qa.entries import entry_referent, entry_term
 
 CONTEXT = (
     "Some groups give access to devices.\n"
@@ -51,6 +51,28 @@ def test_a_whole_entry_answering_with_its_term_is_cut_to_the_term() -> None:
 )
 def test_other_answers_are_kept(question: str, answer: str) -> None:
     assert entry_term(question, CONTEXT, _span(answer)) == _span(answer)
+
+
+def _bounds(text: str) -> tuple[int, int]:
+    start = CONTEXT.index(text)
+    return start, start + len(text)
+
+
+def test_a_description_that_refers_back_means_its_term() -> None:
+    assert entry_referent(CONTEXT, *_bounds("this group can reconfigure")) == _bounds("dialout")
+    assert entry_referent(CONTEXT, *_bounds("this group.")) == _bounds("shadow")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dialout",  # the term itself
+        "serial ports",  # nothing that refers back
+    ],
+)
+def test_other_spans_refer_to_no_term(text: str) -> None:
+    assert entry_referent(CONTEXT, *_bounds(text)) is None
+    assert entry_referent("It opened in May.\n" + CONTEXT, 0, 2) is None  # "It", not in an entry
 
 
 GROUPS = (

@@ -13,7 +13,8 @@ moves out to the whole of it; the model's word pieces can end at "login" of "/et
 A hyphen joins only inside such a name ("nss-user-lookup.target"), not in prose, where a
 hyphenated compound is often cut ("the 1889-1890 season" -> "1889"). A span the
 caller's `refuse` rejects gives way to the next best one, and whole sentences at its edges that
-`refuse` rejects are cut off.
+`refuse` rejects are cut off. A caller's `line_prior` (one value per line) is added to the
+logits of each line's tokens when candidates are ranked, not to the score reported.
 """
 
 from __future__ import annotations
@@ -49,24 +50,43 @@ def best_span(
     n_best: int = 20,
     max_answer_len: int = 30,
     refuse: Callable[[str], bool] = lambda text: False,
+    referent: Callable[[str, int, int], tuple[int, int] | None] = lambda context, s, e: None,
+    line_prior: np.ndarray | None = None,
 ) -> Span | None:
     """The highest-scoring valid span over all windows, or None when no window has one.
 
     `start_logits[i]` and `end_logits[i]` belong to `windows[i]`; they may be longer than the
     window (padded runs): only the first `len(windows[i])` values are read. A span whose text
-    `refuse` returns True for is not valid (the next best one is taken).
+    `refuse` returns True for is not valid: when `referent(context, start_char, end_char)`
+    gives the bounds of what it refers to, that text is the answer, with the span's score;
+    otherwise the next best span is taken. `line_prior[n]`, when given, is added to the start
+    and to the end logit of every token of line n of `context` (so twice to a span) for
+    choosing the span; `Span.score` stays the model's start + end logit.
     """
     if not (len(windows) == len(start_logits) == len(end_logits)):
         raise ValueError("one pair of logit vectors is needed per window")
     newlines = np.flatnonzero(np.frombuffer(context.encode("utf-32-le"), dtype=np.uint32) == 10)
-    best: Span | None = None
+    if line_prior is None:
+        line_prior = np.zeros(len(newlines) + 1, dtype=np.float32)
+    elif len(line_prior) != len(newlines) + 1:
+        raise ValueError("line_prior needs one value per line of the context")
+    best: tuple[float, Span] | None = None
     for window, starts, ends in zip(windows, start_logits, end_logits, strict=True):
         candidate = _best_in_window(
-            context, window, starts, ends, n_best, max_answer_len, newlines, refuse
+            context,
+            window,
+            starts,
+            ends,
+            n_best,
+            max_answer_len,
+            newlines,
+            refuse,
+            referent,
+            line_prior,
         )
-        if candidate is not None and (best is None or candidate.score > best.score):
+        if candidate is not None and (best is None or candidate[0] > best[0]):
             best = candidate
-    return best
+    return None if best is None else best[1]
 
 
 def _best_in_window(
@@ -78,15 +98,19 @@ def _best_in_window(
     max_answer_len: int,
     newlines: np.ndarray,
     refuse: Callable[[str], bool],
-) -> Span | None:
+    referent: Callable[[str, int, int], tuple[int, int] | None],
+    line_prior: np.ndarray,
+) -> tuple[float, Span] | None:
+    """The window's best span and its ranking score (the span's score plus its line prior)."""
     lo, hi = window.context_start, window.context_end
     if hi <= lo:
         return None
     starts = np.asarray(starts, dtype=np.float32).reshape(-1)[: len(window)]
     ends = np.asarray(ends, dtype=np.float32).reshape(-1)[: len(window)]
-    start_candidates = lo + _top_indices(starts[lo:hi], n_best)
-    end_candidates = lo + _top_indices(ends[lo:hi], n_best)
     line = np.searchsorted(newlines, window.offsets[:, 0], side="right")  # line of each token
+    prior = line_prior[line[lo:hi]]
+    start_candidates = lo + _top_indices(starts[lo:hi] + prior, n_best)
+    end_candidates = lo + _top_indices(ends[lo:hi] + prior, n_best)
 
     pairs = []
     for s in start_candidates:
@@ -95,17 +119,22 @@ def _best_in_window(
         for e in end_candidates:
             if e < s or e - s + 1 > max_answer_len or line[e] != line[s]:
                 continue
-            pairs.append((float(starts[s] + ends[e]), int(s), int(e)))
+            score = float(starts[s] + ends[e])
+            pairs.append((score + 2 * float(line_prior[line[s]]), score, int(s), int(e)))
     pairs.sort(key=lambda pair: -pair[0])  # stable: ties keep the first pair found
     null_score = float(starts[0] + ends[0])
-    for score, s, e in pairs:
+    for rank, score, s, e in pairs:
         start_char, end_char = _whole_words(
             context, int(window.offsets[s, 0]), int(window.offsets[e, 1])
         )
         if refuse(context[start_char:end_char]):
-            continue
-        start_char, end_char = _without_refused_sentences(context, start_char, end_char, refuse)
-        return Span(context[start_char:end_char], score, start_char, end_char, null_score)
+            meant = referent(context, start_char, end_char)
+            if meant is None:
+                continue
+            start_char, end_char = meant
+        else:
+            start_char, end_char = _without_refused_sentences(context, start_char, end_char, refuse)
+        return rank, Span(context[start_char:end_char], score, start_char, end_char, null_score)
     return None
 
 

@@ -21,8 +21,9 @@ from assistant.qa.bundle import (
 )
 from assistant.qa.decoding import Span, best_span
 from assistant.qa.echo import echo_filter
-from assistant.qa.entries import entry_term
+from assistant.qa.entries import entry_referent, entry_term
 from assistant.qa.features import QATokenizer
+from assistant.qa.line_match import line_prior
 from assistant.qa.runner import Runner, TFLiteRunner
 
 
@@ -117,6 +118,8 @@ class QAEngine:
             n_best=self.n_best,
             max_answer_len=self.max_answer_len,
             refuse=echo_filter(question),
+            referent=entry_referent,
+            line_prior=line_prior(question, context),
         )
         if span is not None:
             span = entry_term(question, context, span)

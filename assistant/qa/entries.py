@@ -8,6 +8,11 @@ direct access to serial ports. Members of this group" found the right entry but 
 to be heard. When such an answer starts at the beginning of a line, its description shares a
 content word with the question (the question is about the description) and its term shares
 none (the question does not already name it), the answer is the term: "dialout".
+
+A description also names its term by referring back to it: "libvirt — Access to the system
+libvirt daemon is controlled by this group." The reader's "this group" only echoes the question
+"Which group controls access to the system libvirt daemon?" (`assistant.qa.echo`), but inside an
+entry's description it means the entry's term: `entry_referent` gives the decoder that term.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import dataclasses
 import re
 
 from assistant.qa.decoding import Span
-from assistant.qa.echo import content_words
+from assistant.qa.echo import REFERRING_WORDS, content_words
 
 _ENTRY = re.compile(r"([^\n]{1,60}?) [—→] ")
 
@@ -34,3 +39,19 @@ def entry_term(question: str, context: str, span: Span) -> Span:
     if content_words(term) & asked or not content_words(description) & asked:
         return span
     return dataclasses.replace(span, text=term, end_char=span.start_char + len(term))
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def entry_referent(context: str, start: int, end: int) -> tuple[int, int] | None:
+    """The bounds of the term of the "term — description" entry whose description holds the
+    span [start, end), when the span refers back ("this group", "it"): in a definition list the
+    description's "this group" is the term. None otherwise."""
+    line_start = context.rfind("\n", 0, start) + 1
+    entry = _ENTRY.match(context, line_start)
+    if entry is None or start < entry.end():
+        return None
+    if not any(word.lower() in REFERRING_WORDS for word in _WORD.findall(context[start:end])):
+        return None
+    return line_start, line_start + len(entry.group(1))
