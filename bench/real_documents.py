@@ -6,7 +6,9 @@ loaded with the assistant's own loader and answered with the shipped model, the 
 defaults (top_k, threshold, passage sizes) and the hand-written questions of questions.json:
 
 - right-answer rate: answerable questions whose answer contains an expected phrase (compared
-  as lower-cased word sequences, punctuation ignored), per document and in all;
+  as lower-cased word sequences, punctuation ignored; a command-line option such as "--strict"
+  as a whole option, so neither "no-time-strict" nor the word "strict" is "--strict"), per
+  document and in all;
 - not-found accuracy: unanswerable questions answered "not found";
 - extraction figures: characters kept per document and dropped per clean-up rule;
 - extraction time of a generated 100-page PDF (running header, page numbers, a table of
@@ -39,8 +41,14 @@ def words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+|_", text.lower())
 
 
+_OPTION = re.compile(r"--?[^\W\d_][\w=-]*")
+
+
 def contains(answer: str, phrase: str) -> bool:
-    """Whether `phrase` occurs in `answer` as a whole-word sequence."""
+    """Whether `phrase` occurs in `answer` as a whole-word sequence; an option ("-s",
+    "--strict") as a whole option of the answer."""
+    if _OPTION.fullmatch(phrase):
+        return phrase in re.findall(r"[\w=-]+", answer)
     a, p = words(answer), words(phrase)
     return bool(p) and any(a[i : i + len(p)] == p for i in range(len(a) - len(p) + 1))
 
