@@ -101,3 +101,22 @@ def test_shipped_reader_answers_with_the_term() -> None:
     assert whole is not None and whole.text.startswith("dialout — Full and direct access")
     span = engine.answer(question, GROUPS)
     assert span is not None and span.text == "dialout"
+
+
+LIBVIRT = (
+    "Groups of a Debian system:\n"
+    "scanner — Users in this group can use scanners.\n"
+    "_ssh — ssh-agent is setgid to _ssh in order to prevent ptrace attacks.\n"
+    "libvirt — Access to the system libvirt daemon is controlled by this group. Membership in "
+    "this group gives full daemon access."
+)
+
+
+def test_shipped_reader_answers_this_group_with_the_entrys_term(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    question = "Which group controls access to the system libvirt daemon?"
+    engine = QAEngine.from_bundle(DEFAULT_MODEL, threads=1)
+    assert engine.answer(question, LIBVIRT).text == "libvirt"  # the reader's "this group"
+    monkeypatch.setattr("assistant.qa.engine.entry_referent", lambda context, start, end: None)
+    assert engine.answer(question, LIBVIRT).text == "Membership in this group"
