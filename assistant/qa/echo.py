@@ -52,6 +52,11 @@ def _content(words: list[str]) -> set[str]:
     }
 
 
+def refers_back(text: str) -> bool:
+    """Whether `text` holds a referring word ("this", "it", "they"...)."""
+    return any(word.lower() in REFERRING_WORDS for word in _WORD.findall(text))
+
+
 def echo_filter(question: str) -> Callable[[str], bool]:
     """A predicate: True for an answer text to `question` that only points back at it."""
     if _CHOICE.search(question):
@@ -64,7 +69,6 @@ def echo_filter(question: str) -> Callable[[str], bool]:
         content = _content(words)
         if not content <= asked:
             return False
-        referring = any(word.lower() in REFERRING_WORDS for word in words)
-        return referring or content <= asked_for
+        return refers_back(text) or content <= asked_for
 
     return echoes

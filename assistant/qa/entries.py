@@ -21,7 +21,7 @@ import dataclasses
 import re
 
 from assistant.qa.decoding import Span
-from assistant.qa.echo import REFERRING_WORDS, content_words
+from assistant.qa.echo import content_words, refers_back
 
 _ENTRY = re.compile(r"([^\n]{1,60}?) [—→] ")
 
@@ -41,17 +41,12 @@ def entry_term(question: str, context: str, span: Span) -> Span:
     return dataclasses.replace(span, text=term, end_char=span.start_char + len(term))
 
 
-_WORD = re.compile(r"[^\W_]+")
-
-
 def entry_referent(context: str, start: int, end: int) -> tuple[int, int] | None:
     """The bounds of the term of the "term — description" entry whose description holds the
     span [start, end), when the span refers back ("this group", "it"): in a definition list the
     description's "this group" is the term. None otherwise."""
     line_start = context.rfind("\n", 0, start) + 1
     entry = _ENTRY.match(context, line_start)
-    if entry is None or start < entry.end():
-        return None
-    if not any(word.lower() in REFERRING_WORDS for word in _WORD.findall(context[start:end])):
+    if entry is None or start < entry.end() or not refers_back(context[start:end]):
         return None
     return line_start, line_start + len(entry.group(1))
