@@ -180,9 +180,10 @@ def cross_validated(rows: list[dict], scored: dict[Cell, Scores], shipped: Cell)
     chosen, kept = [], []
     for _ in range(SPLITS):
         choosing = np.isin(question, rng.permutation(ids)[: len(ids) // 2])
-        best = max(cells, key=lambda cell: figures(cell, choosing)[0])
-        chosen.append(figures(best, choosing)[1:])
-        kept.append(figures(shipped, choosing)[1:])
+        split = {cell: figures(cell, choosing) for cell in cells}
+        best = max(cells, key=lambda cell: split[cell][0])
+        chosen.append(split[best][1:])
+        kept.append(split[shipped][1:])
     c, k = np.mean(chosen, axis=0), np.mean(kept, axis=0)
     return {
         "splits": SPLITS,
