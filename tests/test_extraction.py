@@ -119,6 +119,43 @@ def test_pdf_hyphenation_is_repaired_only_when_the_whole_word_is_more_plausible(
     assert manual.dropped["hyphenation"] == 1
 
 
+def references_pdf() -> bytes:
+    """A reference list as DocBook sets it: each label in roman, its text in italic starting
+    exactly where the label ends (no space in the text), and one word set in two fonts."""
+    from reportlab.lib.pagesizes import A5
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A5)
+    text = c.beginText(40, 500)
+    for label, reference in [("KDE", "The KDE desktop"), ("GNOME", "The GNOME desktop")]:
+        text.setFont("Times-Roman", 10)
+        text.textOut(label)
+        width = stringWidth(label, "Times-Roman", 10)
+        text.moveCursor(width, 0)
+        text.setFont("Times-Italic", 10)
+        text.textOut(reference)
+        text.moveCursor(-width, 14)
+    for font, part in [
+        ("Times-Roman", "A "),
+        ("Times-Bold", "bold"),
+        ("Times-Roman", "face word."),
+    ]:
+        text.setFont(font, 10)
+        text.textOut(part)
+    c.drawText(text)
+    c.save()
+    return buf.getvalue()
+
+
+def test_pdf_label_touching_its_text_in_another_font_gets_a_space() -> None:
+    text = pdf.extract(references_pdf()).text
+    assert "KDE The KDE desktop" in text
+    assert "GNOME The GNOME desktop" in text
+    assert "A boldface word." in text  # a lower-case run goes on the word it continues
+
+
 PAGE = """<html><head><title>Groups</title><script>var hidden = "SECRET";</script></head>
 <body><nav><a href="/">Home</a> <a href="/x">Elsewhere</a></nav>
 <h1>System groups</h1>

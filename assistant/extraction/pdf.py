@@ -1,6 +1,8 @@
 """PDF -> text the way a person reads the page: no running headers, page numbers or TOC leaders.
 
-pypdf gives each page's text line by line. On top of it, in this order:
+pypdf gives each page's text line by line; where a run in one font is followed on the same line
+by a capitalised run in another with no space between ("KDE" + "The KDE desktop", a label set
+against its text), a space is put back. On top of it, in this order:
 
 1. furniture: a first or last line of a page that is a bare page number (arabic or roman), a
    line repeated (digits ignored) at the top or bottom of several pages (running headers and
@@ -78,7 +80,7 @@ def _read(data: bytes) -> tuple[list[str], list[tuple[int, str]], str]:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise DocumentError("encrypted PDF")
-        pages = [unicodedata.normalize("NFKC", page.extract_text() or "") for page in reader.pages]
+        pages = [unicodedata.normalize("NFKC", _page_text(page)) for page in reader.pages]
         try:
             outline = list(_walk_outline(reader.outline, 0))
         except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
@@ -101,6 +103,31 @@ def _read(data: bytes) -> tuple[list[str], list[tuple[int, str]], str]:
     ) as err:
         raise DocumentError(f"broken PDF ({type(err).__name__})") from None
     return pages, outline, " ".join(title.split())
+
+
+def _page_text(page: object) -> str:
+    """pypdf's text of `page` (its visitor sees the same pieces, in order) with a space between
+    a run and a capitalised run in another font on the same line that touch: "KDEThe KDE
+    desktop" -> "KDE The KDE desktop". A word set in two fonts ("bold" + "face") stays whole."""
+    runs: list[tuple[str, object, float]] = []
+
+    def visit(text: str, _cm: list, tm: list, font: dict | None, _size: float) -> None:
+        if text:
+            runs.append((text, (font or {}).get("/BaseFont"), tm[5]))
+
+    page.extract_text(visitor_text=visit)
+    pieces: list[str] = []
+    for before, run in zip([None, *runs], runs, strict=False):
+        if (
+            before is not None
+            and before[0][-1].isalnum()
+            and run[0][0].isupper()
+            and before[1] != run[1]
+            and before[2] == run[2]
+        ):
+            pieces.append(" ")
+        pieces.append(run[0])
+    return "".join(pieces)
 
 
 def _walk_outline(items: list, depth: int) -> Iterator[tuple[int, str]]:
