@@ -1,8 +1,9 @@
 """Document-aware speech recognition data, built when a collection is loaded and stored with it.
 
     <collection>/speech/words.txt        the documents' vocabulary (one word a line)
-    <collection>/speech/documents.lm     trigram ARPA model of the documents' sentences and of
-                                         question patterns (so questions about them decode)
+    <collection>/speech/documents.lm     trigram ARPA model of question patterns (the only
+                                         sentence openings) and of the documents' sentences
+                                         (so questions about them decode)
     <collection>/speech/documents.dict   CMU-format pronunciations of every LM word: the CMU
                                          dictionary's, or espeak-ng's for the words it lacks
 
@@ -36,8 +37,8 @@ WORDS = "words.txt"
 LM = "documents.lm"
 DICTIONARY = "documents.dict"
 
-# How ordinary questions are put; each line counts QUESTION_WEIGHT times in the LM, so the
-# question openings are likely next to the documents' own wording.
+# How ordinary questions open: the LM's only sentence starts. Each line counts QUESTION_WEIGHT
+# times, so its words are likely next to the documents' own wording.
 QUESTION_PATTERNS = """
 what is the | what was the | what are the | what were the | what is a | what does the
 what did the | what do the | what type of | what kind of | what year did | what year was
@@ -162,9 +163,15 @@ def build_document_speech(
 
     folder = collection / SPEECH_DIR
     folder.mkdir()
-    corpus = [([w for w in s if w in sayable], 1.0) for s in sentences]
-    corpus += [(p, QUESTION_WEIGHT) for p in patterns]
-    write_arpa((c for c in corpus if c[0]), folder / LM, unigrams=english)
+    # a spoken question opens the way questions do, not the way the documents' sentences do
+    # ("who was", not "the was"): only the patterns count as sentence starts
+    bodies = [[w for w in s if w in sayable] for s in sentences]
+    write_arpa(
+        [(p, QUESTION_WEIGHT) for p in patterns],
+        folder / LM,
+        unigrams=english,
+        continuations=[(b, 1.0) for b in bodies if b],
+    )
     with (folder / DICTIONARY).open("w", encoding="utf-8") as f:
         for word in sorted(sayable):
             for n, phones in enumerate(pronunciations[word], start=1):

@@ -10,6 +10,7 @@ the back-off weight of every history.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,15 +29,20 @@ def write_arpa(
     path: Path,
     order: int = 3,
     unigrams: Mapping[str, float] | None = None,
+    continuations: Iterable[tuple[Sequence[str], float]] = (),
 ) -> int:
     """Write the `order`-gram model of `sentences` (word lists, each with a count weight) to
-    `path`; `unigrams` adds counts to single words only (a background vocabulary). Returns
-    the vocabulary size (with <s> and </s>)."""
+    `path`; `continuations` (the same) are counted without the sentence start, so only
+    `sentences` say how a sentence begins; `unigrams` adds counts to single words only (a
+    background vocabulary). Returns the vocabulary size (with <s> and </s>)."""
     counts: list[Counter[Gram]] = [Counter() for _ in range(order)]
     for word, count in (unigrams or {}).items():
         counts[0][(word,)] += count
-    for words, weight in sentences:
-        padded = [BOS, *words, EOS]
+    padded_corpus = itertools.chain(
+        (([BOS, *words, EOS], weight) for words, weight in sentences),
+        (([*words, EOS], weight) for words, weight in continuations),
+    )
+    for padded, weight in padded_corpus:
         for n in range(1, order + 1):
             for i in range(len(padded) - n + 1):
                 counts[n - 1][tuple(padded[i : i + n])] += weight

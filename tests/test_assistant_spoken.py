@@ -77,9 +77,11 @@ def _arpa(path: Path) -> dict[tuple[str, ...], tuple[float, float]]:
 
 
 def test_arpa_model_is_a_distribution_that_pocketsphinx_reads(tmp_path: Path) -> None:
-    corpus = [("the library opens at nine".split(), 1.0), ("the harbour opens late".split(), 2.0)]
+    corpus = [("the library opens at nine".split(), 1.0), ("who opens late".split(), 2.0)]
+    bodies = [("the harbour opens late".split(), 2.0)]
     path = tmp_path / "m.lm"
-    assert write_arpa(corpus, path, unigrams={"zebra": 0.5}) == 10  # 8 words, zebra, <s>/</s>
+    # 9 words, zebra, <s>/</s>
+    assert write_arpa(corpus, path, unigrams={"zebra": 0.5}, continuations=bodies) == 11
     grams = _arpa(path)
 
     def prob(gram: tuple[str, ...]) -> float:
@@ -88,8 +90,12 @@ def test_arpa_model_is_a_distribution_that_pocketsphinx_reads(tmp_path: Path) ->
         return 10 ** grams.get(gram[:-1], (0, 0))[1] * prob(gram[1:])
 
     words = [g[0] for g in grams if len(g) == 1 and g[0] != "<s>"]
-    for history in [(), ("the",), ("<s>", "the"), ("opens",), ("zebra",)]:
+    for history in [(), ("<s>",), ("the",), ("<s>", "the"), ("opens",), ("zebra",)]:
         assert math.isclose(sum(prob((*history, w)) for w in words), 1.0, rel_tol=1e-3)
+    # a continuation adds to the words' statistics, not to how a sentence starts
+    assert prob(("harbour", "opens")) > 0.1
+    assert prob(("<s>", "harbour")) < prob(("harbour",))
+    assert prob(("<s>", "who")) > prob(("<s>", "the"))  # 2.0 against 1.0, the body's "the" aside
 
     from pocketsphinx import NGramModel
 
@@ -115,7 +121,11 @@ def test_document_speech_is_stored_with_the_library(tmp_path: Path) -> None:
     assert {"borrow", "members", "harbour", "how", "many"} <= speech.vocabulary
     dictionary = speech.dictionary.read_text(encoding="utf-8")
     assert "\nborrow B AA R OW\n" in dictionary
-    assert "\\data\\" in speech.language_model.read_text(encoding="utf-8")
+    grams = _arpa(speech.language_model)
+    # sentences open as questions do ("how many"), not as the documents' ("Members may ...")
+    assert ("<s>", "how") in grams
+    assert ("<s>", "members") not in grams
+    assert ("members", "may") in grams
 
 
 def test_one_speech_model_for_all_collections(tmp_path: Path) -> None:
