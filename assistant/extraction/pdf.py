@@ -26,9 +26,13 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from assistant.documents import DocumentError
 from assistant.extraction import Extraction, body, heading
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
 
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be furniture
 SHORT_LINE = 0.75  # a line shorter than this share of the usual line length ends a paragraph
@@ -105,11 +109,11 @@ def _read(data: bytes) -> tuple[list[str], list[tuple[int, str]], str]:
     return pages, outline, " ".join(title.split())
 
 
-def _page_text(page: object) -> str:
+def _page_text(page: PageObject) -> str:
     """pypdf's text of `page` (its visitor sees the same pieces, in order) with a space between
     a run and a capitalised run in another font on the same line that touch: "KDEThe KDE
     desktop" -> "KDE The KDE desktop". A word set in two fonts ("bold" + "face") stays whole."""
-    runs: list[tuple[str, object, float]] = []
+    runs: list[tuple[str, str | None, float]] = []  # text, font name, baseline
 
     def visit(text: str, _cm: list, tm: list, font: dict | None, _size: float) -> None:
         if text:
