@@ -54,7 +54,7 @@ how did the | how does the | how is the | how was the | how far is the
 in what year | in what year did the | in which year | in what country | in what city
 on what date | at what time | for how long | by whom was the | to what
 can you tell me | tell me about the | is there a | are there any | do members
-what time does the | what time does the | when does the | how do i | can i
+what time does the | how do i | can i
 """
 QUESTION_WEIGHT = 3.0
 # The generic English LM's most likely words join the vocabulary as unigrams holding this share
