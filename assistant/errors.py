@@ -1,4 +1,4 @@
-"""The user-facing errors shared by several modules (each message names what to fix)."""
+"""The user-facing errors shared by several packages (each message names what to fix)."""
 
 
 class SetupError(Exception):
@@ -10,3 +10,7 @@ class SetupError(Exception):
 
 class LibraryError(Exception):
     """A load or forget that did not happen, or a library that cannot be opened (user-facing)."""
+
+
+class DocumentError(Exception):
+    """One file cannot be read; the message is the user-facing reason."""

@@ -29,13 +29,16 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from assistant.documents import scan_folder, split_passages
-from assistant.encoder import SentenceEncoder
-from assistant.library import Collection, Library, index_text
+from assistant.answering.selection import COSINE_WEIGHT, NULL_WEIGHT, RETRIEVAL_WEIGHT
+from assistant.answering.unmentioned import Vocabulary, unmentioned
+from assistant.config import LibraryConfig
+from assistant.documents.collection import Collection
+from assistant.documents.passages import split_passages
+from assistant.documents.scan import scan_folder
 from assistant.qa.engine import QAEngine
 from assistant.qa.squad import load_examples, score
-from assistant.selection import COSINE_WEIGHT, NULL_WEIGHT, RETRIEVAL_WEIGHT
-from assistant.unmentioned import Vocabulary, unmentioned
+from assistant.retrieval.encoder import SentenceEncoder
+from assistant.retrieval.index import Library, index_text
 from converter.open_articles import file_name, load_articles, write_articles
 
 ROTATIONS = 4
@@ -63,7 +66,7 @@ def collect(
     with tempfile.TemporaryDirectory() as tmp:
         write_articles(articles, Path(tmp))
         documents = scan_folder(tmp).documents
-    passages = [p for d in documents for p in split_passages(d)]
+    passages = [p for d in documents for p in split_passages(d, LibraryConfig())]
     embeddings = encoder.embed_all([index_text(p) for p in passages]) if encoder else None
     rows = []
     for r in range(ROTATIONS):

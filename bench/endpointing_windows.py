@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
+from spoken_qa import endpoint, render, sample
+
+from assistant.voice.audio import read_wav_16k
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-
-from spoken_qa import endpoint, render, sample  # noqa: E402
-
-from assistant.audio import read_wav_16k  # noqa: E402
 
 WINDOWS = (0.5, 0.6, 0.7, 0.8)
 

@@ -27,17 +27,16 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from hostile_files import mixed_stick
 
-from hostile_files import mixed_stick  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 # `qa-assistant load`, then its own peak memory: VmHWM (ru_maxrss would include the parent's,
 # which Linux carries over into a child across fork and exec)
 _CHILD = """
 import re, sys
 from pathlib import Path
-from assistant.cli import main
+from assistant.cli.main import main
 code = main(sys.argv[1:])
 status = Path("/proc/self/status").read_text()
 print("peak_kb", re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1), file=sys.stderr)
@@ -61,17 +60,18 @@ def load_once(stick: Path, state: Path) -> dict:
 
 
 def question_over_pathological_passages() -> dict:
-    from assistant.answering import Answerer
+    from assistant.answering.answerer import Answerer
     from assistant.config import DEFAULT_MODEL
-    from assistant.documents import Passage
-    from assistant.library import Collection, Library
+    from assistant.documents.collection import Collection
+    from assistant.documents.passages import Passage
     from assistant.qa.engine import QAEngine
+    from assistant.retrieval.index import Library
 
     engine = QAEngine.from_bundle(DEFAULT_MODEL, threads=1)
     text = "The pump " + "ab," * 33_000
     passages = [Passage(f"p{n}.md", 1, text) for n in range(20)]
     library = Library([Collection("pump", passages, {})])
-    answer = Answerer(library, engine, top_k=20).answer("Where is the pump?")
+    answer = Answerer(library, engine, top_k=20, threshold=0.0).answer("Where is the pump?")
     return {"passages": 20, "characters_each": len(text), "timings_ms": answer.timings}
 
 

@@ -26,12 +26,14 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from assistant.answering import Answerer, load_reader
-from assistant.config import AnswerConfig
-from assistant.documents import Document, Limits, split_passages
-from assistant.encoder import SentenceEncoder
-from assistant.library import Library, load_folder
+from assistant.answering.answerer import Answerer, load_reader
+from assistant.config import AnswerConfig, LibraryConfig
+from assistant.documents.passages import split_passages
+from assistant.documents.scan import Document
 from assistant.qa.squad import load_examples
+from assistant.retrieval.encoder import SentenceEncoder
+from assistant.shelf.store import load_folder, open_library
+from assistant.speech.document_speech import store_document_speech
 from converter.open_articles import file_name, load_articles, write_articles
 
 OVERSHOOT = 50  # passages over `--passages` one last article may add
@@ -51,7 +53,9 @@ def main() -> int:
     for title, paragraphs in articles:
         if count >= args.passages:
             break
-        n = len(split_passages(Document(file_name(title), "\n\n".join(paragraphs))))
+        n = len(
+            split_passages(Document(file_name(title), "\n\n".join(paragraphs)), LibraryConfig())
+        )
         if count + n <= args.passages + OVERSHOOT:  # skips single-article sources of thousands
             chosen.append((title, paragraphs))
             count += n
@@ -67,13 +71,14 @@ def main() -> int:
         summary = load_folder(
             Path(tmp) / "docs",
             Path(tmp) / "state",
-            Limits(max_files=len(chosen)),
+            LibraryConfig(max_files=len(chosen)),
             encoder=encoder,
+            extra=store_document_speech,
             progress=True,
         )
         load_s = time.perf_counter() - started
         load_cpu_s = time.process_time() - cpu_started
-        library = Library.open(Path(tmp) / "state", encoder)
+        library = open_library(Path(tmp) / "state", encoder)
     answerer = Answerer(
         library,
         load_reader(config.model, config.threads),

@@ -55,8 +55,8 @@ def contains(answer: str, phrase: str) -> bool:
 
 def extraction_figures(folder: Path) -> list[dict]:
     """Per document: format, characters kept, characters dropped per rule."""
-    from assistant.documents import decode_text
-    from assistant.extraction import docx, html, markdown, pdf
+    from assistant.documents.extraction import docx, html, markdown, pdf
+    from assistant.documents.scan import decode_text
 
     extractors = {
         ".pdf": pdf.extract,
@@ -84,14 +84,16 @@ def extraction_figures(folder: Path) -> list[dict]:
 
 def answer_questions(folder: Path, questions: list[dict], model: Path) -> dict:
     """Load `folder` as the assistant does and answer every question; the scores and answers."""
-    from assistant.answering import load_reader
+    from assistant.answering.answerer import Answerer, load_reader
     from assistant.config import Config
-    from assistant.shelf import Shelf
+    from assistant.shelf.shelf import Shelf
 
     config = Config()
     shelf = Shelf(config)  # the retriever, passage sizes, top_k and threshold of `ask --docs`
     library = shelf.read_folder(folder)
-    answerer = shelf.answerer(library, load_reader(model, config.answer.threads))
+    answerer = Answerer.from_config(
+        library, load_reader(model, config.answer.threads), config.answer
+    )
     results = []
     for q in tqdm(questions, desc="questions", unit="q"):
         answer = answerer.answer(q["question"])
@@ -174,7 +176,7 @@ def hundred_page_pdf(pages: int = 100) -> bytes:
 
 
 def time_pdf_extraction(pages: int = 100) -> dict:
-    from assistant.extraction import pdf
+    from assistant.documents.extraction import pdf
 
     data = hundred_page_pdf(pages)
     t0 = time.perf_counter()

@@ -20,10 +20,13 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from assistant.documents import scan_folder, split_passages
-from assistant.encoder import SentenceEncoder
-from assistant.library import index_text, tokenize
+from assistant.config import LibraryConfig
+from assistant.documents.passages import split_passages
+from assistant.documents.scan import scan_folder
 from assistant.qa.squad import load_examples
+from assistant.retrieval.encoder import SentenceEncoder
+from assistant.retrieval.index import index_text
+from assistant.text import tokenize
 from converter.open_articles import answer_in, load_articles, write_articles
 
 SIZES = ((150, 250), (1, 250), (60, 120))  # (1, 250): one passage per paragraph
@@ -55,7 +58,11 @@ def main() -> int:
     queries = encoder.embed_all([ex.question for ex in examples])
     table = {}
     for low, high in SIZES:
-        passages = [p for d in documents for p in split_passages(d, low, high)]
+        passages = [
+            p
+            for d in documents
+            for p in split_passages(d, LibraryConfig(passage_min_words=low, passage_max_words=high))
+        ]
         relevant = np.array([[answer_in(p.text, ex) for p in passages] for ex in examples])
         for titled in (False, True):
             texts = [index_text(p) if titled else p.text for p in passages]

@@ -20,7 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.library import Library, forget, load_folder
+from assistant.config import LibraryConfig
+from assistant.shelf.store import forget, load_folder, open_library
+from assistant.speech.document_speech import store_document_speech
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ROOT.parent / "shared" / "data" / "qa-train" / "train.json"
@@ -62,9 +64,11 @@ def main() -> None:
         asked = questions[:: max(1, len(questions) // args.questions)][: args.questions]
         for stick in sticks:
             t0 = time.perf_counter()
-            summary = load_folder(stick, state, name=stick.name)
+            summary = load_folder(
+                stick, state, LibraryConfig(), name=stick.name, extra=store_document_speech
+            )
             t1 = time.perf_counter()
-            library = Library.open(state)
+            library = open_library(state)
             t2 = time.perf_counter()
             search = []
             for question in asked:

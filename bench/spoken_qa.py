@@ -52,26 +52,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from calibrate_threshold import FALSE_ANSWERS
+from pink_noise import pink_noise
 from tqdm import tqdm
 
+from assistant.answering.answerer import Answer, Answerer, Reader, load_reader
+from assistant.config import AnswerConfig, AsrConfig, AudioConfig, LibraryConfig
+from assistant.qa.squad import Example, load_examples, score
+from assistant.retrieval.encoder import load_encoder
+from assistant.shelf.store import load_folder, open_library
+from assistant.speech.document_speech import speech_words, store_document_speech
+from assistant.speech.pocketsphinx import PocketSphinxRecognizer
+from assistant.speech.spoken import answer_spoken, library_speech
+from assistant.voice.audio import FRAME_BYTES, SAMPLE_RATE, read_wav_16k
+from assistant.voice.endpointing import Endpointer
+from converter.open_articles import load_articles, write_articles
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from calibrate_threshold import FALSE_ANSWERS  # noqa: E402
-from pink_noise import pink_noise  # noqa: E402
-
-from assistant.answering import Answer, Answerer, Reader, load_reader  # noqa: E402
-from assistant.asr import PocketSphinxRecognizer  # noqa: E402
-from assistant.audio import FRAME_BYTES, SAMPLE_RATE, Endpointer, read_wav_16k  # noqa: E402
-from assistant.config import AnswerConfig, AsrConfig, AudioConfig  # noqa: E402
-from assistant.doc_speech import speech_words  # noqa: E402
-from assistant.encoder import load_encoder  # noqa: E402
-from assistant.library import Library, load_folder  # noqa: E402
-from assistant.qa.squad import Example, load_examples, score  # noqa: E402
-from assistant.spoken import answer_spoken, library_speech  # noqa: E402
-from converter.open_articles import load_articles, write_articles  # noqa: E402
 
 CACHE = ROOT / "bench" / "cache" / "spoken"
 CONDITIONS = {  # name -> (Piper length scale, SNR in dB or None)
@@ -500,9 +497,11 @@ def measure(
         started = time.monotonic()
         config = AnswerConfig()
         encoder = load_encoder(config.retriever, args.threads)
-        summary = load_folder(docs, state, encoder=encoder)
+        summary = load_folder(
+            docs, state, LibraryConfig(), encoder=encoder, extra=store_document_speech
+        )
         load_s = time.monotonic() - started
-        library = Library.open(state, encoder)
+        library = open_library(state, encoder)
         # no threshold in the answerer: the bench applies it, and can try others
         answerer = Answerer(library, reader, top_k=config.top_k, threshold=-math.inf)
         speech = library_speech(library, Path(tmp))

@@ -29,19 +29,17 @@ import wave
 from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from pulse_server import (  # noqa: E402
+from pulse_server import (
     private_pulseaudio,
     pulseaudio_missing,
     recording,
     render_question,
 )
 
-from assistant.audio import SAMPLE_RATE  # noqa: E402
-from assistant.config import config_from_dict  # noqa: E402
+from assistant.config_file import config_from_dict
+from assistant.voice.audio import SAMPLE_RATE
+
+ROOT = Path(__file__).resolve().parents[1]
 
 LIBRARY = ROOT / "tests" / "data" / "assistant" / "library"
 RESULTS = ROOT / "bench" / "results"
@@ -110,8 +108,10 @@ def run_setup(name: str, tts: dict, questions: list[Path], turns: int, work: Pat
     from gpiozero import Device
     from gpiozero.pins.mock import MockFactory
 
-    from assistant.assembly import build_daemon
-    from assistant.library import load_folder
+    from assistant.config import LibraryConfig
+    from assistant.service.assembly import build_daemon
+    from assistant.shelf.store import load_folder
+    from assistant.speech.document_speech import store_document_speech
 
     tts = dict(tts)
     if tts["engine"] == "piper":
@@ -126,7 +126,7 @@ def run_setup(name: str, tts: dict, questions: list[Path], turns: int, work: Pat
             "usb": {"auto_load": False},
         }
     )
-    load_folder(LIBRARY, state)
+    load_folder(LIBRARY, state, LibraryConfig(), extra=store_document_speech)
     Device.pin_factory = pins = MockFactory()
     log = TurnLog()
     logging.getLogger("assistant").addHandler(log)

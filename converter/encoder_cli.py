@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.encoder import ENCODER_KIND, SentenceEncoder
 from assistant.qa.bundle import MODEL_FILE, VOCAB_FILE, BundleError, BundleInfo
 from assistant.qa.squad import SquadFormatError, load_examples
+from assistant.retrieval.encoder import ENCODER_KIND, SentenceEncoder
 from converter import __version__
 from converter.bundle_writer import check_output_free, staged_bundle, write_bundle_json
 from converter.encoder_export import EMBEDDING_OUTPUT, export_encoder_tflite

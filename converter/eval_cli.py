@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 
 from assistant.config import DEFAULT_RETRIEVER, AnswerConfig
-from assistant.encoder import SentenceEncoder
-from assistant.library import LibraryError
+from assistant.errors import LibraryError
 from assistant.qa.bundle import BUNDLE_JSON, MODEL_FILE, BundleError
 from assistant.qa.engine import QAEngine
 from assistant.qa.evaluation import evaluate
 from assistant.qa.squad import SquadFormatError, load_examples
+from assistant.retrieval.encoder import SentenceEncoder
 from converter.errors import ConvertError
 from converter.open_eval import evaluate_open
 

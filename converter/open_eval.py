@@ -22,11 +22,13 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from assistant.answering.answerer import Answerer
 from assistant.config import Config, LibraryConfig
-from assistant.encoder import SentenceEncoder
 from assistant.qa.engine import QAEngine
 from assistant.qa.squad import load_examples, score
-from assistant.shelf import Shelf
+from assistant.retrieval.encoder import SentenceEncoder
+from assistant.shelf.shelf import Shelf
+from assistant.speech.document_speech import store_document_speech
 from converter.open_articles import answer_in, held_out_titles, load_articles, write_articles
 
 RECALL_AT = (1, 3, 10)
@@ -105,12 +107,14 @@ def evaluate_open(
         write_articles([a for a in articles if a[0] not in held_titles], docs)
         state = Path(tmp) / "state"
         config = Config(library=LibraryConfig(state_dir=str(state), max_files=len(articles)))
-        shelf = Shelf(config, encoder=encoder)
+        shelf = Shelf(config, encoder=encoder, extra=store_document_speech)
         started = time.perf_counter()
         summary = shelf.load(docs, name="articles", progress=progress)
         load_s = time.perf_counter() - started
         library = shelf.library()
-    answerer = shelf.answerer(library, engine, top_k=top_k, threshold=threshold)
+    answerer = Answerer.from_config(
+        library, engine, config.answer, top_k=top_k, threshold=threshold
+    )
 
     predictions: dict[str, dict] = {}
     latencies: list[float] = []

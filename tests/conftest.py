@@ -1,12 +1,22 @@
-"""Shared fixtures: a tiny WordPiece vocabulary, tiny random BERT/DistilBERT checkpoints, and a
-tiny converted bundle (made once per test session with the real converter)."""
+"""Shared fixtures: a tiny WordPiece vocabulary, tiny random BERT/DistilBERT checkpoints, a
+tiny converted bundle (made once per test session with the real converter), and the voice
+loop's mock GPIO pins, notify socket, configuration and oracle QA engine
+(`support.fakes.make_daemon` takes them)."""
 
 from __future__ import annotations
 
 import string
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gpiozero import Device
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+from support.fakes import NotifySocket
+from support.oracle import oracle_engine
+
+from assistant.config import Config
+from assistant.config_file import config_from_dict
 
 WORDS = (
     "the a an of in on at to is was were and or for by with from what who when where which how "
@@ -88,3 +98,40 @@ def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_bert: Path) -> Pa
     args = [str(tiny_bert), "--out", str(out), "--max-seq-len", "128", "--doc-stride", "32"]
     assert qa_convert(args) == 0
     return out
+
+
+@pytest.fixture
+def pins() -> Iterator[MockFactory]:
+    factory = MockFactory(pin_class=MockPWMPin)
+    Device.pin_factory = factory
+    yield factory
+    factory.reset()
+    Device.pin_factory = None
+
+
+@pytest.fixture
+def notify_socket() -> Iterator[NotifySocket]:
+    sock = NotifySocket()
+    yield sock
+    sock.close()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return config_from_dict(
+        {
+            "library": {"state_dir": str(tmp_path / "state")},
+            # the test microphone plays a tone: speech for the energy endpointer, not Silero
+            "audio": {
+                "endpointing": "energy",
+                "silence_seconds": 0.3,
+                "start_timeout_seconds": 1.0,
+                "tones": False,
+            },
+        }
+    )
+
+
+@pytest.fixture
+def engine(tmp_path: Path):
+    return oracle_engine(tmp_path, {"nine in the morning": "open"})

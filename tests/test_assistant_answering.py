@@ -9,17 +9,19 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_assistant_support import LIBRARY_DOCS, oracle_engine
+from support.library import LIBRARY_DOCS, load_stick
+from support.oracle import oracle_engine
 
-import assistant.answering as answering
-import assistant.selection as selection
-from assistant.answering import NOT_FOUND, Answerer
-from assistant.cli import main
-from assistant.config import DEFAULT_RETRIEVER, AnswerConfig, Config
-from assistant.documents import scan_folder
-from assistant.library import Library, load_folder
-from assistant.selection import answer_score
-from assistant.shelf import Shelf
+import assistant.answering.answerer as answering
+import assistant.answering.selection as selection
+from assistant.answering.answerer import NOT_FOUND, Answerer
+from assistant.answering.selection import answer_score
+from assistant.cli.main import main
+from assistant.config import DEFAULT_RETRIEVER, AnswerConfig, Config, LibraryConfig
+from assistant.documents.scan import scan_folder
+from assistant.retrieval.index import Library
+from assistant.shelf.shelf import Shelf
+from assistant.shelf.store import open_library
 
 GOLD = {
     "nine in the morning": "open",
@@ -30,8 +32,8 @@ GOLD = {
 
 @pytest.fixture
 def library(tmp_path: Path) -> Library:
-    load_folder(LIBRARY_DOCS, tmp_path / "state", name="state")
-    return Library.open(tmp_path / "state")
+    load_stick(LIBRARY_DOCS, tmp_path / "state", name="state")
+    return open_library(tmp_path / "state")
 
 
 @pytest.fixture
@@ -63,7 +65,7 @@ def test_the_answer_score_adds_the_passage_retrieval_score(library, tmp_path) ->
     # question matches the library's passage far better, and that decides.
     engine = oracle_engine(tmp_path, {"half past six": "train", "nine in the morning": "open"})
     question = "Does the library open before the train?"
-    result = Answerer(library, engine, top_k=3).answer(question)
+    result = Answerer(library, engine, top_k=3, threshold=0.0).answer(question)
     assert result.text == "nine in the morning"
     hits = {h.passage.file: h for h in library.search(question, 3)}
     assert hits["opening_hours.txt"].score == 1.0 > hits["trains.html"].score
@@ -88,11 +90,11 @@ def test_passages_that_cannot_change_the_answer_are_not_read(library, engine, mo
     result = Answerer(library, engine, top_k=3, threshold=100.0).answer(question)
     assert (result.text, read) == (NOT_FOUND, [])
     # the first passage's answer outscores anything the others could reach
-    pruned = Answerer(library, engine, top_k=3).answer(question)
+    pruned = Answerer(library, engine, top_k=3, threshold=0.0).answer(question)
     assert len(read) == 1
     read.clear()
     monkeypatch.setattr(selection, "MAX_READER_SCORE", math.inf)  # read every passage
-    every = Answerer(library, engine, top_k=3).answer(question)
+    every = Answerer(library, engine, top_k=3, threshold=0.0).answer(question)
     assert len(read) == len(hits)
     assert (pruned.text, pruned.score, pruned.source) == (every.text, every.score, every.source)
 
@@ -101,7 +103,9 @@ def test_below_threshold_is_not_found(library, engine) -> None:
     result = Answerer(library, engine, top_k=3, threshold=100.0).answer("When does it open?")
     assert (result.found, result.text) == (False, NOT_FOUND)
     shipped = AnswerConfig().bm25_threshold  # the library has no embeddings
-    result = Answerer(library, engine, threshold=shipped).answer("Where are the power sockets?")
+    result = Answerer(library, engine, top_k=3, threshold=shipped).answer(
+        "Where are the power sockets?"
+    )
     assert result.text == NOT_FOUND  # retrieved, but the reader finds no answer there
 
 
@@ -110,18 +114,20 @@ def test_the_threshold_follows_the_retriever_setting(library, engine, tmp_path, 
     # BM25-only answer scores have no cosine term: they get their own threshold
     answer = AnswerConfig(retriever=retriever, threshold=1e6, bm25_threshold=-1e6)
     shelf = Shelf(Config(answer=answer), tmp_path / "state")
-    result = shelf.answerer(library, engine).answer("When does the library open?")
+    result = Answerer.from_config(shelf.library(), engine, answer).answer(
+        "When does the library open?"
+    )
     assert result.found is (retriever == "")
 
 
 def test_no_matching_passage_is_not_found(library, engine) -> None:
-    result = Answerer(library, engine).answer("xylophone quartet")
+    result = Answerer(library, engine, top_k=3, threshold=0.0).answer("xylophone quartet")
     assert (result.found, result.text, result.source) == (False, NOT_FOUND, None)
 
 
 @pytest.mark.parametrize("question", ["open", " ".join(["when does the library open"] * 40)])
 def test_one_word_and_two_hundred_word_questions(library, engine, question) -> None:
-    result = Answerer(library, engine).answer(question)
+    result = Answerer(library, engine, top_k=3, threshold=0.0).answer(question)
     assert result.text == "nine in the morning"
 
 
@@ -182,9 +188,9 @@ def _two_sticks(tmp_path: Path) -> tuple[Path, Path]:
 def test_two_sticks_answer_together(tmp_path, engine) -> None:
     state = tmp_path / "state"
     first, second = _two_sticks(tmp_path)
-    load_folder(first, state, name="KINGSTON")
-    load_folder(second, state, name="SANDISK")
-    answerer = Answerer(Library.open(state), engine, top_k=3)
+    load_stick(first, state, name="KINGSTON")
+    load_stick(second, state, name="SANDISK")
+    answerer = Answerer(open_library(state), engine, top_k=3, threshold=0.0)
     opening = answerer.answer("When does the library open?")
     train = answerer.answer("When does the first train leave for the coast?")
     assert (opening.text, opening.source.collection) == ("nine in the morning", "KINGSTON")
@@ -260,7 +266,9 @@ def test_ask_with_a_real_converted_bundle(tiny_bundle, capsys) -> None:
     assert out["found"] is True
     passages = {
         (p.file, p.position): p.text
-        for p in Library.from_documents("docs", scan_folder(LIBRARY_DOCS).documents).passages
+        for p in Library.from_documents(
+            "docs", scan_folder(LIBRARY_DOCS).documents, LibraryConfig()
+        ).passages
     }
     assert out["answer"] in passages[out["source"]["file"], out["source"]["passage"]]
     assert isinstance(out["score"], float)

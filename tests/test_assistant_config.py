@@ -8,17 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.asr import make_recognizer
-from assistant.config import (
-    AsrConfig,
-    Config,
-    ConfigError,
-    TtsConfig,
-    config_from_dict,
-    load_config,
-)
-from assistant.notify import Notifier
-from assistant.tts import make_synthesizer
+from assistant.config import AsrConfig, Config, ConfigError, TtsConfig
+from assistant.config_file import config_from_dict, load_config
+from assistant.service.notify import Notifier
+from assistant.speech.engines import make_recognizer
+from assistant.voice.tts import make_synthesizer
 
 
 def test_defaults_when_nothing_is_configured() -> None:

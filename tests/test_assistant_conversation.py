@@ -3,21 +3,16 @@ endpointer, shelf, answerer and QA engine with the oracle model; scripted audio 
 tones, repeat and where gestures, the sentence mode, the follow-up window, the end of keyboard
 input, and the early answer made while the endpointer waits."""
 
-# ruff: noqa: F811 (the fixtures imported from test_assistant_daemon are parameters here)
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
 from pulse_server import render_question
-from test_assistant_daemon import (  # noqa: F401 (fixtures)
+from support.fakes import (
     ScriptedMicrophone,
     ScriptedRecognizer,
-    config,
-    engine,
     make_daemon,
-    notify_socket,
-    pins,
     press,
     running,
     speech,
@@ -25,12 +20,13 @@ from test_assistant_daemon import (  # noqa: F401 (fixtures)
     wait_for,
 )
 
-from assistant.answering import NOT_FOUND
-from assistant.asr import Heard, PocketSphinxRecognizer
-from assistant.audio import SAMPLE_RATE, read_wav_16k
-from assistant.button import Event
-from assistant.daemon import NOTHING_YET
-from assistant.tones import TONES
+from assistant.answering.answerer import NOT_FOUND
+from assistant.service.daemon import NOTHING_YET
+from assistant.speech.pocketsphinx import PocketSphinxRecognizer
+from assistant.speech.recognizer import Heard
+from assistant.voice.audio import SAMPLE_RATE, read_wav_16k
+from assistant.voice.button import Event
+from assistant.voice.tones import TONES
 
 ANSWER = "nine in the morning"
 AIRSPEED = "What is the airspeed velocity of an unladen swallow?"

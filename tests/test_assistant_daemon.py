@@ -4,305 +4,40 @@ voice and speaker so that every turn is deterministic."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import queue
 import shutil
 import signal
-import socket
-import tempfile
 import threading
 import tracemalloc
-import wave
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import numpy as np
-import pytest
-from gpiozero import Device
-from gpiozero.pins.mock import MockFactory, MockPWMPin
-from test_assistant_support import LIBRARY_DOCS, oracle_engine
+from support.fakes import (
+    LED_PIN,
+    MOUNT_BASE,
+    ScriptedMicrophone,
+    make_daemon,
+    mount_line,
+    press,
+    running,
+    speech,
+    spoken,
+    states,
+    wait_for,
+)
+from support.library import LIBRARY_DOCS, load_stick
+from support.oracle import oracle_engine
 
-import assistant.daemon as daemon_mod
-import assistant.shelf as shelf_mod
-from assistant.asr import Heard
-from assistant.audio import SAMPLE_RATE, AudioError
-from assistant.button import Event, GpioButton, StatusLed
-from assistant.config import ButtonConfig, Config, LedConfig, config_from_dict
-from assistant.daemon import MIC_PROBLEM, NO_DOCUMENTS, NOTHING_HEARD, Daemon, Parts
-from assistant.library import load_folder
-from assistant.mounts import MountWatcher
-from assistant.notify import Notifier
-from assistant.shelf import NOTHING_LEFT, Shelf, StickShelf
-from assistant.tts import sentences
-
-BUTTON_PIN, LED_PIN = 17, 18
-
-
-def speech(seconds: float = 0.6) -> bytes:
-    """A loud tone (speech for the energy endpointer) followed by 1 s of silence."""
-    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
-    tone = (8000 * np.sin(2 * np.pi * 220 * t)).astype(np.int16)
-    return tone.tobytes() + bytes(2 * SAMPLE_RATE)
-
-
-class ScriptedMicrophone:
-    """Plays `pcm` per listening turn; `check_failures`/`open_failures` raise AudioError first."""
-
-    def __init__(self, pcm: bytes, check_failures: int = 0, open_failures: int = 0) -> None:
-        self.pcm = pcm
-        self.check_failures = check_failures
-        self.open_failures = open_failures
-        self.open_now = False
-        self.opened = 0
-
-    def check(self) -> None:
-        if self.check_failures:
-            self.check_failures -= 1
-            raise AudioError("input device 'mic' not usable (unplugged)")
-
-    @contextlib.contextmanager
-    def open(self) -> Iterator[ScriptedMicrophone]:
-        if self.open_failures:
-            self.open_failures -= 1
-            raise AudioError("microphone 'mic' cannot be opened (busy)")
-        self.opened += 1
-        self._pos = 0
-        self.open_now = True
-        try:
-            yield self
-        finally:
-            self.open_now = False
-
-    def read(self, timeout: float) -> bytes:
-        block = self.pcm[self._pos : self._pos + 960].ljust(960, b"\0")
-        self._pos += 960
-        return block
-
-
-class ScriptedRecognizer:
-    """Hears `transcripts[n]` in the n-th utterance (the last one again after the end); a
-    plain string is heard without a confidence."""
-
-    def __init__(self, transcripts: list[str | Heard]) -> None:
-        self.transcripts = transcripts
-        self.turn = -1
-
-    def use_documents(self, speech) -> None:
-        self.vocabulary = speech.vocabulary
-
-    def start(self) -> None:
-        self.turn += 1
-
-    def feed(self, pcm: bytes) -> str:
-        return ""
-
-    def peek(self) -> Heard:
-        said = self.transcripts[min(self.turn, len(self.transcripts) - 1)]
-        return said if isinstance(said, Heard) else Heard(said)
-
-    def finish(self) -> Heard:
-        return self.peek()
-
-
-def spoken(*texts: str) -> list[str]:
-    """What the voice renders when `texts` are said one after another: one render per
-    sentence (the daemon plays each sentence as soon as it is rendered)."""
-    return [piece for text in texts for piece in sentences(text)]
-
-
-class RecordingVoice:
-    """Writes a 0.1 s silent WAV and remembers the text."""
-
-    def __init__(self) -> None:
-        self.said: list[str] = []
-
-    def render(self, text: str, wav: Path) -> None:
-        self.said.append(text)
-        with wave.open(str(wav), "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(SAMPLE_RATE)
-            w.writeframes(bytes(3200))
-
-
-class ScriptedSpeaker:
-    """ "Plays" in `blocks` steps, calling `during(index)` before each; checks the mic is off."""
-
-    def __init__(
-        self,
-        microphone: ScriptedMicrophone,
-        blocks: int = 5,
-        during: Callable[[int, int], None] = lambda play, block: None,
-    ) -> None:
-        self.microphone = microphone
-        self.blocks = blocks
-        self.during = during
-        self.plays = 0
-
-    def play(self, wav: Path, interrupted: Callable[[], bool]) -> bool:
-        assert not self.microphone.open_now, "recording while speaking"
-        self.plays += 1
-        for block in range(self.blocks):
-            self.during(self.plays, block)
-            if interrupted():
-                return False
-        return True
-
-
-class RecordingLed(StatusLed):
-    def __init__(self, config: LedConfig) -> None:
-        super().__init__(config)
-        self.shown: list[str] = []
-
-    def show(self, state: str) -> None:
-        self.shown.append(state)
-        super().show(state)
-
-
-class NotifySocket:
-    """A NOTIFY_SOCKET like systemd's: a reader thread collects every datagram the daemon
-    sends as it arrives (the kernel queues only a few, and a busy test would lose some)."""
-
-    def __init__(self) -> None:
-        self._dir = tempfile.mkdtemp(prefix="n", dir="/tmp")
-        self.path = os.path.join(self._dir, "s")
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(self.path)
-        self.sock.settimeout(0.01)
-        self._received: list[str] = []
-        self._lock = threading.Lock()
-        self._closing = threading.Event()
-        self._reader = threading.Thread(target=self._read, name="notify-socket", daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        while not self._closing.is_set():
-            try:
-                message = self.sock.recv(4096).decode()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with self._lock:
-                self._received.append(message)
-
-    def messages(self) -> list[str]:
-        """Everything received since the last call (after a moment for datagrams in flight)."""
-        threading.Event().wait(0.05)
-        with self._lock:
-            out, self._received = self._received, []
-        return out
-
-    def close(self) -> None:
-        self._closing.set()
-        self._reader.join(timeout=5)
-        self.sock.close()
-        shutil.rmtree(self._dir)
-
-
-@pytest.fixture
-def pins() -> Iterator[MockFactory]:
-    factory = MockFactory(pin_class=MockPWMPin)
-    Device.pin_factory = factory
-    yield factory
-    factory.reset()
-    Device.pin_factory = None
-
-
-@pytest.fixture
-def notify_socket() -> Iterator[NotifySocket]:
-    sock = NotifySocket()
-    yield sock
-    sock.close()
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return config_from_dict(
-        {
-            "library": {"state_dir": str(tmp_path / "state")},
-            # the test microphone plays a tone: speech for the energy endpointer, not Silero
-            "audio": {
-                "endpointing": "energy",
-                "silence_seconds": 0.3,
-                "start_timeout_seconds": 1.0,
-                "tones": False,
-            },
-        }
-    )
-
-
-@pytest.fixture
-def engine(tmp_path: Path):
-    return oracle_engine(tmp_path, {"nine in the morning": "open"})
-
-
-def make_daemon(
-    config,
-    engine,
-    pins,
-    notify_socket,
-    *,
-    microphone,
-    transcripts,
-    blocks=5,
-    during=lambda play, block: None,
-    with_library=True,
-    mounts=None,
-    recognizer=None,
-):
-    """The daemon and its recording voice; `recognizer` replaces the scripted one."""
-    if with_library:
-        load_folder(LIBRARY_DOCS, config.state_dir)
-    events: queue.Queue[Event] = queue.Queue()
-    voice = RecordingVoice()
-    recognizer = recognizer or ScriptedRecognizer(transcripts)
-    parts = Parts(
-        shelf=StickShelf(Shelf(config), engine, recognizer, mounts),
-        microphone=microphone,
-        recognizer=recognizer,
-        synthesizer=voice,
-        speaker=ScriptedSpeaker(microphone, blocks, during),
-        button=GpioButton(
-            ButtonConfig(pin=BUTTON_PIN, bounce_time=0, double_press_seconds=0), events
-        ),
-        led=RecordingLed(LedConfig(pin=LED_PIN, pwm=True)),
-    )
-    notifier = Notifier({"NOTIFY_SOCKET": notify_socket.path, "WATCHDOG_USEC": "100000"})
-    return Daemon(config, parts, events, notifier=notifier), voice
-
-
-def press(pins: MockFactory) -> None:
-    pin = pins.pin(BUTTON_PIN)
-    pin.drive_low()
-    pin.drive_high()
-
-
-@contextlib.contextmanager
-def running(daemon: Daemon) -> Iterator[threading.Thread]:
-    thread = threading.Thread(target=daemon.run)
-    thread.start()
-    try:
-        yield thread
-    finally:
-        daemon.stop()
-        thread.join(timeout=10)
-        assert not thread.is_alive()
-
-
-def wait_for(condition: Callable[[], bool]) -> None:
-    """Poll `condition` until true (generous cap: a hang fails, slowness never does)."""
-    for _ in range(3000):
-        if condition():
-            return
-        threading.Event().wait(0.01)
-    raise AssertionError("condition never became true")
-
-
-def states(messages: list[str]) -> list[str]:
-    return [m.split("STATUS=")[1].split(";")[0] for m in messages if "STATUS=" in m]
+import assistant.service.daemon as daemon_mod
+import assistant.service.live_shelf as live_shelf
+from assistant.config_file import config_from_dict
+from assistant.service.daemon import MIC_PROBLEM, NO_DOCUMENTS, NOTHING_HEARD
+from assistant.service.live_shelf import NOTHING_LEFT
+from assistant.service.notify import Notifier
+from assistant.shelf.mounts import MountWatcher
+from assistant.shelf.shelf import Shelf
+from assistant.voice.audio import SAMPLE_RATE
+from assistant.voice.button import Event
 
 
 def test_one_turn_through_all_states(config, engine, pins, notify_socket) -> None:
@@ -470,13 +205,6 @@ class _Counter(list):
         self.count += 1
 
 
-MOUNT_BASE = "27 1 8:2 / / rw,relatime shared:1 - ext4 /dev/mmcblk0p2 rw\n"
-
-
-def mount_line(n: int, stick: Path) -> str:
-    return f"{60 + n} 27 8:{n} / {stick} ro,nosuid,nodev,noexec - vfat /dev/sd{n} ro\n"
-
-
 def test_usb_sticks_are_added_announced_and_answered_together(
     config, engine, pins, notify_socket, tmp_path, monkeypatch
 ) -> None:
@@ -484,7 +212,7 @@ def test_usb_sticks_are_added_announced_and_answered_together(
     answers come from both; pulling a stick out keeps its documents. The mount table is a file
     in mountinfo format (the real-mount test of the watcher itself is in test_deploy_mounts.py);
     the sticks have no label, so their collections are named after their mount folders."""
-    monkeypatch.setattr(shelf_mod, "MOUNT_POLL_SECONDS", 0.02)
+    monkeypatch.setattr(live_shelf, "MOUNT_POLL_SECONDS", 0.02)
     media = tmp_path / "media"
     first, second = media / "sda1", media / "sdb1"
     shutil.copytree(LIBRARY_DOCS, first, ignore=shutil.ignore_patterns("trains.html"))
@@ -531,7 +259,7 @@ def test_load_and_forget_by_another_process_are_applied_between_turns(
 ) -> None:
     """`qa-assistant load` / `forget` while the daemon runs (here: another process's `Shelf`
     on the same state folder) are noticed from shelf.json, announced and answered from."""
-    monkeypatch.setattr(shelf_mod, "MOUNT_POLL_SECONDS", 0.02)
+    monkeypatch.setattr(live_shelf, "MOUNT_POLL_SECONDS", 0.02)
     extra = tmp_path / "extra"
     extra.mkdir()
     shutil.copy(LIBRARY_DOCS / "trains.html", extra)
@@ -616,7 +344,7 @@ def test_replace_mode_says_the_other_documents_went(engine, pins, notify_socket,
     config = config_from_dict(
         {"library": {"state_dir": str(tmp_path / "state")}, "usb": {"mode": "replace"}}
     )
-    load_folder(LIBRARY_DOCS, config.state_dir, name="old")
+    load_stick(LIBRARY_DOCS, config.state_dir, name="old")
     stick = Path(shutil.copytree(LIBRARY_DOCS, tmp_path / "KINGSTON"))
     said = said_after_loading(stick, config, engine, pins, notify_socket)
     assert said == spoken("Loaded 3 documents from KINGSTON. The other documents were removed.")
@@ -629,7 +357,7 @@ def test_a_failed_stick_load_is_said_and_keeps_the_documents(
     junk = tmp_path / "junk"
     junk.mkdir()
     (junk / "a.exe").write_bytes(b"MZ")
-    load_folder(LIBRARY_DOCS, config.state_dir)
+    load_stick(LIBRARY_DOCS, config.state_dir)
     said = said_after_loading(junk, config, engine, pins, notify_socket)
     assert said == spoken("Loading the documents from junk failed. The loaded documents are kept.")
     assert [c.name for c in Shelf(config).collections()] == ["library"]
@@ -638,7 +366,7 @@ def test_a_failed_stick_load_is_said_and_keeps_the_documents(
 def test_two_sticks_plugged_in_together_are_both_loaded(
     config, engine, pins, notify_socket, tmp_path, monkeypatch
 ) -> None:
-    monkeypatch.setattr(shelf_mod, "MOUNT_POLL_SECONDS", 0.02)
+    monkeypatch.setattr(live_shelf, "MOUNT_POLL_SECONDS", 0.02)
     media = tmp_path / "media"
     first, second = media / "sda1", media / "sdb1"
     shutil.copytree(LIBRARY_DOCS, first)

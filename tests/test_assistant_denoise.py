@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pink_noise import pink_noise
-from test_assistant_support import LIBRARY_DOCS
+from support.library import LIBRARY_DOCS
 
-from assistant.asr import PocketSphinxRecognizer
-from assistant.audio import SAMPLE_RATE, read_wav_16k
-from assistant.denoise import FRAME, denoise
-from assistant.doc_speech import build_document_speech
-from assistant.spoken import transcribe
+from assistant.speech.denoise import FRAME, denoise
+from assistant.speech.document_speech import build_document_speech
+from assistant.speech.pocketsphinx import PocketSphinxRecognizer
+from assistant.speech.spoken import transcribe
+from assistant.voice.audio import SAMPLE_RATE, read_wav_16k
 
 
 def syllables(seconds: float = 2.0) -> np.ndarray:

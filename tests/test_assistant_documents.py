@@ -10,15 +10,10 @@ import docx
 import pypdf
 import pytest
 
-from assistant.documents import (
-    Document,
-    DocumentError,
-    Limits,
-    SourceGone,
-    decode_text,
-    scan_folder,
-    split_passages,
-)
+from assistant.config import LibraryConfig
+from assistant.documents.passages import split_passages
+from assistant.documents.scan import Document, Limits, SourceGone, decode_text, scan_folder
+from assistant.errors import DocumentError
 
 
 def make_pdf(text: str) -> bytes:
@@ -133,7 +128,7 @@ def test_reads_real_documents_and_refuses_hostile_ones(stick: Path) -> None:
 def test_too_many_files_are_refused(tmp_path: Path) -> None:
     for i in range(5):
         (tmp_path / f"{i}.txt").write_text(f"document number {i}")
-    result = scan_folder(tmp_path, Limits(max_files=3))
+    result = scan_folder(tmp_path, Limits(max_file_bytes=1024 * 1024, max_files=3))
     assert [d.name for d in result.documents] == ["0.txt", "1.txt", "2.txt"]
     assert [r.reason for r in result.refusals] == ["too many files (limit 3)"] * 2
 
@@ -181,7 +176,7 @@ def _words(n: int, tag: str) -> str:
 def test_passages_group_paragraphs_within_bounds() -> None:
     paragraphs = [_words(60, f"p{k}w") + "." for k in range(10)]
     doc = Document("a.txt", "\n\n".join(paragraphs))
-    passages = split_passages(doc, min_words=150, max_words=250)
+    passages = split_passages(doc, LibraryConfig())
     sizes = [len(p.text.split()) for p in passages]
     assert sizes == [180, 180, 180, 60]
     assert [p.position for p in passages] == [1, 2, 3, 4]
@@ -191,7 +186,9 @@ def test_passages_group_paragraphs_within_bounds() -> None:
 
 def test_a_document_that_is_only_its_title_is_one_passage() -> None:
     """A one-line PDF's line becomes its title; it must still be found by a question."""
-    passages = split_passages(Document("pump.pdf", "# Thepumpneedsoilbeforeitsfirstuse"))
+    passages = split_passages(
+        Document("pump.pdf", "# Thepumpneedsoilbeforeitsfirstuse"), LibraryConfig()
+    )
     assert [(p.text, p.title) for p in passages] == [
         ("Thepumpneedsoilbeforeitsfirstuse", "Thepumpneedsoilbeforeitsfirstuse")
     ]
@@ -201,7 +198,7 @@ def test_a_long_paragraph_is_cut_at_sentences_then_words() -> None:
     sentences = " ".join(_words(40, f"s{k}w") + "." for k in range(12))  # 480 words
     no_stop = _words(600, "x")
     doc = Document("b.txt", sentences + "\n\n" + no_stop)
-    passages = split_passages(doc, min_words=150, max_words=250)
+    passages = split_passages(doc, LibraryConfig())
     assert all(len(p.text.split()) <= 250 for p in passages)
     assert " ".join(p.text for p in passages).split() == doc.text.split()
     assert passages[0].text.endswith(".")

@@ -24,19 +24,20 @@ import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 from pulse_server import private_pulseaudio, pulseaudio_missing, recording, render_question
-from test_assistant_daemon import NotifySocket, wait_for
-from test_assistant_support import LIBRARY_DOCS
+from support.fakes import NotifySocket, wait_for
+from support.library import LIBRARY_DOCS, load_stick
 
-from assistant.asr import PocketSphinxRecognizer
-from assistant.audio import Microphone, Speaker, read_wav_16k
-from assistant.button import Event, GpioButton
-from assistant.config import DEFAULT_MODEL, ButtonConfig, config_from_dict
-from assistant.daemon import Daemon, Parts
-from assistant.library import load_folder
-from assistant.notify import Notifier
+from assistant.config import DEFAULT_MODEL, ButtonConfig
+from assistant.config_file import config_from_dict
 from assistant.qa.engine import QAEngine
-from assistant.shelf import Shelf, StickShelf
-from assistant.tts import PiperSynthesizer
+from assistant.service.assembly import build_shelf
+from assistant.service.daemon import Daemon, Parts
+from assistant.service.live_shelf import LiveShelf
+from assistant.service.notify import Notifier
+from assistant.speech.pocketsphinx import PocketSphinxRecognizer
+from assistant.voice.audio import Microphone, Speaker, read_wav_16k
+from assistant.voice.button import Event, GpioButton
+from assistant.voice.piper_voice import PiperSynthesizer
 
 pytestmark = [
     pytest.mark.slow,
@@ -86,13 +87,13 @@ def test_spoken_question_spoken_answer(pulse, voice, tmp_path) -> None:
             "asr": {"engine": "pocketsphinx"},
         }
     )
-    load_folder(LIBRARY_DOCS, config.state_dir)
+    load_stick(LIBRARY_DOCS, config.state_dir)
     Device.pin_factory = pins = MockFactory()
     events: queue.Queue[Event] = queue.Queue()
     sock = NotifySocket()
     recognizer = PocketSphinxRecognizer()
     parts = Parts(
-        shelf=StickShelf(Shelf(config), QAEngine.from_bundle(DEFAULT_MODEL), recognizer),
+        shelf=LiveShelf(build_shelf(config), QAEngine.from_bundle(DEFAULT_MODEL), recognizer),
         microphone=Microphone("pulse"),
         recognizer=recognizer,
         synthesizer=voice,

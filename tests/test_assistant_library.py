@@ -14,11 +14,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from test_assistant_support import LIBRARY_DOCS
+from support.library import LIBRARY_DOCS, load_stick
 
-import assistant.catalog as catalog_mod
-from assistant.documents import Limits
-from assistant.library import Library, LibraryError, forget, has_library, load_folder, tokenize
+import assistant.shelf.catalog as catalog_mod
+from assistant.config import LibraryConfig
+from assistant.errors import LibraryError
+from assistant.shelf.store import forget, has_library, load_folder, open_library
+from assistant.text import tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,17 +39,17 @@ def _folder(tmp_path: Path, name: str, files: dict[str, str]) -> Path:
 
 def _contents(state: Path) -> dict[str, list[str]]:
     """Collection name -> its files, as a reader of the state folder sees them."""
-    return {c.name: c.files for c in Library.open(state).collections}
+    return {c.name: c.files for c in open_library(state).collections}
 
 
 def test_load_copies_text_so_the_library_survives_removal(tmp_path: Path) -> None:
     stick, state = _copy_docs(tmp_path), tmp_path / "state"
-    summary = load_folder(stick, state)
+    summary = load_stick(stick, state)
     assert summary.name == "stick"
     assert sorted(summary.documents) == ["garden.md", "opening_hours.txt", "trains.html"]
     assert summary.refusals == []
     shutil.rmtree(stick)  # the stick is pulled out
-    library = Library.open(state)
+    library = open_library(state)
     assert library.files == ["garden.md", "opening_hours.txt", "trains.html"]
     assert len(library) == summary.passages
     (collection,) = library.collections
@@ -61,34 +63,34 @@ def test_two_folders_are_two_collections_and_a_reload_replaces_only_its_own(tmp_
     state = tmp_path / "state"
     first = _folder(tmp_path, "a", {"old.txt": "The old document talks about llamas."})
     second = _folder(tmp_path, "b", {"new.txt": "The new document talks about alpacas."})
-    load_folder(first, state, name="KINGSTON")
-    assert not load_folder(second, state, name="SANDISK").replaced
+    load_stick(first, state, name="KINGSTON")
+    assert not load_stick(second, state, name="SANDISK").replaced
     assert _contents(state) == {"KINGSTON": ["old.txt"], "SANDISK": ["new.txt"]}
-    hits = Library.open(state).search("llamas alpacas", k=5)
+    hits = open_library(state).search("llamas alpacas", k=5)
     assert {h.collection for h in hits} == {"KINGSTON", "SANDISK"}
 
     (first / "old.txt").unlink()
     (first / "newer.txt").write_text("A newer document about vicunas.")
-    assert load_folder(first, state, name="KINGSTON").replaced
+    assert load_stick(first, state, name="KINGSTON").replaced
     assert _contents(state) == {"KINGSTON": ["newer.txt"], "SANDISK": ["new.txt"]}
     assert len(list((state / "libraries").iterdir())) == 2  # the replaced folder is gone
 
 
 def test_replace_all_leaves_one_collection(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    load_folder(_folder(tmp_path, "a", {"a.txt": "Llamas."}), state)
-    load_folder(_folder(tmp_path, "b", {"b.txt": "Alpacas."}), state, replace_all=True)
+    load_stick(_folder(tmp_path, "a", {"a.txt": "Llamas."}), state)
+    load_stick(_folder(tmp_path, "b", {"b.txt": "Alpacas."}), state, replace_all=True)
     assert _contents(state) == {"b": ["b.txt"]}
     assert len(list((state / "libraries").iterdir())) == 1
 
 
 def test_forget_removes_one_collection(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    load_folder(_folder(tmp_path, "a", {"a.txt": "Llamas graze."}), state)
-    load_folder(_folder(tmp_path, "b", {"b.txt": "Alpacas graze."}), state)
+    load_stick(_folder(tmp_path, "a", {"a.txt": "Llamas graze."}), state)
+    load_stick(_folder(tmp_path, "b", {"b.txt": "Alpacas graze."}), state)
     forget(state, "a")
     assert _contents(state) == {"b": ["b.txt"]}
-    assert [h.collection for h in Library.open(state).search("graze", k=5)] == ["b"]
+    assert [h.collection for h in open_library(state).search("graze", k=5)] == ["b"]
     with pytest.raises(LibraryError, match=r"no collection named 'a' \(collections: 'b'\)"):
         forget(state, "a")
     forget(state, "b")
@@ -111,20 +113,20 @@ def _fail_midway(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_failed_load_leaves_the_previous_library_intact(tmp_path, monkeypatch) -> None:
     stick, state = _copy_docs(tmp_path), tmp_path / "state"
-    load_folder(stick, state)
-    before = Library.open(state).passages
+    load_stick(stick, state)
+    before = open_library(state).passages
     other = _folder(tmp_path, "other", {"x.txt": "Something else.", "y.txt": "And more of it."})
     _fail_midway(monkeypatch)
     with pytest.raises(LibraryError, match="No space left"):
-        load_folder(other, state)
-    assert Library.open(state).passages == before
+        load_stick(other, state)
+    assert open_library(state).passages == before
     assert len(list((state / "libraries").iterdir())) == 1  # the half-written one is gone
 
 
 def test_a_stick_pulled_out_mid_load_leaves_the_previous_library(tmp_path, monkeypatch) -> None:
     stick, state = _copy_docs(tmp_path), tmp_path / "state"
-    load_folder(stick, state)
-    before = Library.open(state).passages
+    load_stick(stick, state)
+    before = open_library(state).passages
     real_read = load_folder.__globals__["scan_folder"].__globals__["read_document"]
 
     def pulled(path, real_root, max_bytes):
@@ -134,8 +136,8 @@ def test_a_stick_pulled_out_mid_load_leaves_the_previous_library(tmp_path, monke
 
     monkeypatch.setitem(load_folder.__globals__["scan_folder"].__globals__, "read_document", pulled)
     with pytest.raises(LibraryError, match="Input/output error"):
-        load_folder(stick, state)
-    assert Library.open(state).passages == before
+        load_stick(stick, state)
+    assert open_library(state).passages == before
 
 
 # The child process loads collection "beta" again and waits forever at one point of the load
@@ -144,8 +146,10 @@ CHILD = textwrap.dedent(
     """
     import sys, threading
     from pathlib import Path
-    import assistant.catalog as catalog
-    from assistant.library import load_folder
+    import assistant.shelf.catalog as catalog
+    from assistant.config import LibraryConfig
+    from assistant.shelf.store import load_folder
+    from assistant.speech.document_speech import store_document_speech
 
     point, marker, source, state = sys.argv[1:]
     calls = []
@@ -167,7 +171,7 @@ CHILD = textwrap.dedent(
     catalog.write_synced = write_then_hang
     if point == "cleaning":
         catalog._remove_unlisted = hang
-    load_folder(source, state, name="beta")
+    load_folder(source, state, LibraryConfig(), name="beta", extra=store_document_speech)
     """
 )
 
@@ -175,11 +179,9 @@ CHILD = textwrap.dedent(
 @pytest.mark.parametrize("point", ["writing", "switching", "cleaning"])
 def test_a_load_killed_at_any_point_leaves_every_collection_intact(tmp_path, point) -> None:
     state = tmp_path / "state"
-    load_folder(
-        _folder(tmp_path, "a", {"a.txt": "Llamas graze in the hills."}), state, name="alpha"
-    )
+    load_stick(_folder(tmp_path, "a", {"a.txt": "Llamas graze in the hills."}), state, name="alpha")
     beta = _folder(tmp_path, "b", {"b.txt": "Alpacas graze.", "c.txt": "Vicunas run."})
-    load_folder(beta, state, name="beta")
+    load_stick(beta, state, name="beta")
     before = _contents(state)
     new_beta = _folder(tmp_path, "b2", {"d.txt": "Guanacos sleep.", "e.txt": "Camels walk."})
     marker = tmp_path / "marker"
@@ -199,7 +201,7 @@ def test_a_load_killed_at_any_point_leaves_every_collection_intact(tmp_path, poi
     after = _contents(state)
     new = {"alpha": ["a.txt"], "beta": ["d.txt", "e.txt"]}
     assert after == (new if point == "cleaning" else before)
-    load_folder(new_beta, state, name="beta")  # the lock died with the child
+    load_stick(new_beta, state, name="beta")  # the lock died with the child
     assert _contents(state) == new
     listed = json.loads((state / "shelf.json").read_text())["collections"]
     assert sorted(p.name for p in (state / "libraries").iterdir()) == sorted(
@@ -227,9 +229,9 @@ def test_a_library_of_the_single_library_format_is_read_as_one_collection(tmp_pa
 
     assert has_library(state)
     assert _contents(state) == {"sda1": ["rules.txt"]}
-    assert Library.open(state).search("borrow books", k=1)[0].collection == "sda1"
+    assert open_library(state).search("borrow books", k=1)[0].collection == "sda1"
 
-    load_folder(_folder(tmp_path, "b", {"b.txt": "Alpacas graze."}), state, name="SANDISK")
+    load_stick(_folder(tmp_path, "b", {"b.txt": "Alpacas graze."}), state, name="SANDISK")
     assert _contents(state) == {"sda1": ["rules.txt"], "SANDISK": ["b.txt"]}
     assert not (state / "library").exists()  # the old link is replaced by shelf.json
     assert (old / "text" / "0001.txt").is_file()  # no data lost
@@ -237,17 +239,17 @@ def test_a_library_of_the_single_library_format_is_read_as_one_collection(tmp_pa
 
 def test_a_folder_without_documents_does_not_replace_the_library(tmp_path: Path) -> None:
     stick, state = _copy_docs(tmp_path), tmp_path / "state"
-    load_folder(stick, state)
+    load_stick(stick, state)
     junk = _folder(tmp_path, "junk", {})
     (junk / "a.exe").write_bytes(b"MZ")
     with pytest.raises(LibraryError, match=r"no readable document \(.txt .md .html .htm .pdf"):
-        load_folder(junk, state, name="stick")
-    assert Library.open(state).files == ["garden.md", "opening_hours.txt", "trains.html"]
+        load_stick(junk, state, name="stick")
+    assert open_library(state).files == ["garden.md", "opening_hours.txt", "trains.html"]
 
 
 def test_limits_are_reported_in_the_summary(tmp_path: Path) -> None:
     stick, state = _copy_docs(tmp_path), tmp_path / "state"
-    summary = load_folder(stick, state, Limits(max_file_bytes=600, max_files=10))
+    summary = load_stick(stick, state, LibraryConfig(max_file_mb=600 / 2**20, max_files=10))
     assert summary.documents == ["garden.md", "trains.html"]
     assert summary.refusals[0].name == "opening_hours.txt"
     assert "refused opening_hours.txt: too large" in "\n".join(summary.lines())
@@ -256,12 +258,12 @@ def test_limits_are_reported_in_the_summary(tmp_path: Path) -> None:
 def test_no_library(tmp_path: Path) -> None:
     assert not has_library(tmp_path)
     with pytest.raises(LibraryError, match="no document library"):
-        Library.open(tmp_path)
+        open_library(tmp_path)
 
 
 def test_bm25_ranks_the_relevant_passage_first(tmp_path: Path) -> None:
-    load_folder(LIBRARY_DOCS, tmp_path)
-    library = Library.open(tmp_path)
+    load_stick(LIBRARY_DOCS, tmp_path)
+    library = open_library(tmp_path)
     top = library.search("when does the library open", k=3)
     assert top[0].passage.file == "opening_hours.txt"
     assert [h.score for h in top] == sorted((h.score for h in top), reverse=True)

@@ -8,14 +8,17 @@ import wave
 from pathlib import Path
 
 import pytest
-from test_assistant_support import LIBRARY_DOCS, oracle_engine
+from support.library import LIBRARY_DOCS, load_stick
+from support.oracle import oracle_engine
 
-import assistant.answering as answering
-from assistant.asr import AsrError, VoskRecognizer
-from assistant.cli import main
+import assistant.answering.answerer as answering
+from assistant.cli.main import main
 from assistant.config import TtsConfig
-from assistant.library import load_folder
-from assistant.tts import Pyttsx3Synthesizer, TtsError, make_synthesizer, render
+from assistant.speech.recognizer import AsrError
+from assistant.speech.vosk import VoskRecognizer
+from assistant.voice.pyttsx3_voice import Pyttsx3Synthesizer
+from assistant.voice.synthesis import TtsError
+from assistant.voice.tts import make_synthesizer, render
 
 
 def frames(path: Path) -> int:
@@ -46,7 +49,7 @@ def test_one_turn_from_a_file_to_a_file(tmp_path, question_wav, monkeypatch, cap
         lambda model, threads: oracle_engine(tmp_path, {"fifty five minutes": "harbour"}),
     )
     state = tmp_path / "state"
-    load_folder(LIBRARY_DOCS, state)
+    load_stick(LIBRARY_DOCS, state)
     config = tmp_path / "c.toml"
     config.write_text(f'[library]\nstate_dir = "{state}"\n[asr]\nengine = "pocketsphinx"\n')
     answer = tmp_path / "answer.wav"
@@ -66,15 +69,15 @@ def test_one_turn_from_a_file_to_a_file(tmp_path, question_wav, monkeypatch, cap
     assert code == 0
     assert frames(answer) > 8000  # espeak-ng said something
     out, err = capsys.readouterr()
-    assert "INFO assistant.daemon: saying: fifty five minutes" in err
-    assert "INFO assistant.daemon: heard: how long is the journey" in err
+    assert "INFO assistant.service.daemon: saying: fifty five minutes" in err
+    assert "INFO assistant.service.daemon: heard: how long is the journey" in err
     assert out == ""
 
 
 def test_pyttsx3_renders_whole_wavs_one_after_another(tmp_path: Path) -> None:
     """Long answers take espeak-ng longer than pyttsx3's runAndWait waits; render must not
     return before the file is complete, and the engine must serve the next answer too."""
-    synthesizer = Pyttsx3Synthesizer()
+    synthesizer = Pyttsx3Synthesizer(TtsConfig())
     long_answer = "The harbour opens at nine and closes at five in the evening. " * 20
     synthesizer.render(long_answer, tmp_path / "long.wav")
     synthesizer.render("Hello there.", tmp_path / "short.wav")
@@ -95,7 +98,7 @@ def test_pyttsx3_renders_complete_wavs_while_the_cores_are_busy(tmp_path: Path) 
     for process in busy:
         process.start()
     try:
-        voices = [Pyttsx3Synthesizer(), Pyttsx3Synthesizer(rate=200)]
+        voices = [Pyttsx3Synthesizer(TtsConfig()), Pyttsx3Synthesizer(TtsConfig(rate=200))]
         for i in range(6):
             voice = voices[i % 2]
             voice.render(
@@ -120,7 +123,7 @@ class FlakyVoice:
         self.calls += 1
         if self.calls <= self.failures:
             raise TtsError("speech synthesis produced no audio")
-        Pyttsx3Synthesizer().render(text, wav)
+        Pyttsx3Synthesizer(TtsConfig()).render(text, wav)
 
 
 def test_a_failed_render_is_tried_once_more(tmp_path: Path, caplog) -> None:
@@ -166,7 +169,7 @@ def test_run_without_a_vosk_model_answers_with_pocketsphinx(
         lambda model, threads: oracle_engine(tmp_path, {"fifty five minutes": "harbour"}),
     )
     state = tmp_path / "state"
-    load_folder(LIBRARY_DOCS, state)
+    load_stick(LIBRARY_DOCS, state)
     config = tmp_path / "c.toml"
     config.write_text(
         f'[library]\nstate_dir = "{state}"\n[asr]\nvosk_model = "{tmp_path / "nope"}"\n'

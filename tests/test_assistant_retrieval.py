@@ -8,21 +8,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_assistant_support import LIBRARY_DOCS
+from support.library import LIBRARY_DOCS, load_stick
 
 from assistant.config import DEFAULT_MODEL, DEFAULT_RETRIEVER
-from assistant.documents import Passage
-from assistant.encoder import SentenceEncoder
-from assistant.library import (
-    EMBEDDINGS,
-    MANIFEST,
-    Library,
-    index_text,
-    load_folder,
-    open_collections,
-)
+from assistant.documents.passages import Passage
 from assistant.qa.bundle import BundleError
-from assistant.retrieval import fuse
+from assistant.retrieval.encoder import SentenceEncoder
+from assistant.retrieval.fusion import fuse
+from assistant.retrieval.index import index_text
+from assistant.shelf.store import EMBEDDINGS, MANIFEST, open_collections, open_library
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +55,7 @@ def test_a_qa_model_is_not_a_retriever() -> None:
 def test_load_stores_embeddings_and_open_reuses_them(
     encoder: SentenceEncoder, tmp_path: Path
 ) -> None:
-    load_folder(LIBRARY_DOCS, tmp_path, encoder=encoder)
+    load_stick(LIBRARY_DOCS, tmp_path, encoder=encoder)
     (collection,) = open_collections(tmp_path, encoder)
     assert collection.folder is not None
     stored = np.load(collection.folder / EMBEDDINGS)
@@ -71,7 +65,7 @@ def test_load_stores_embeddings_and_open_reuses_them(
     assert collection.embeddings is not None
     assert np.array_equal(collection.embeddings, stored)
 
-    library = Library.open(tmp_path, encoder)
+    library = open_library(tmp_path, encoder)
     assert np.array_equal(library.embeddings, stored)
     first = library.passages[0]
     assert np.allclose(stored[0], encoder.embed(index_text(first)), atol=1e-6)
@@ -80,7 +74,7 @@ def test_load_stores_embeddings_and_open_reuses_them(
 def test_embeddings_of_another_encoder_are_recomputed(
     encoder: SentenceEncoder, tmp_path: Path
 ) -> None:
-    load_folder(LIBRARY_DOCS, tmp_path, encoder=encoder)
+    load_stick(LIBRARY_DOCS, tmp_path, encoder=encoder)
     (folder,) = [c.folder for c in open_collections(tmp_path)]
     assert folder is not None
     manifest_path = folder / MANIFEST
@@ -88,7 +82,7 @@ def test_embeddings_of_another_encoder_are_recomputed(
     manifest_path.write_text(json.dumps({**manifest, "encoder": "another model"}))
     np.save(folder / EMBEDDINGS, np.zeros((manifest["passages"], encoder.dim)))
     assert open_collections(tmp_path, encoder)[0].embeddings is None
-    library = Library.open(tmp_path, encoder)
+    library = open_library(tmp_path, encoder)
     assert np.allclose(np.linalg.norm(library.embeddings, axis=1), 1.0, atol=1e-3)
 
 
@@ -99,11 +93,11 @@ def test_collections_stack_their_embeddings_and_missing_ones_are_computed(
     other.mkdir()
     (other / "pets.txt").write_text("Guinea pigs eat fresh hay and vegetables every day.\n")
     state = tmp_path / "state"
-    load_folder(LIBRARY_DOCS, state, name="docs", encoder=encoder)
-    load_folder(other, state, name="pets")  # stored without embeddings
+    load_stick(LIBRARY_DOCS, state, name="docs", encoder=encoder)
+    load_stick(other, state, name="pets")  # stored without embeddings
     docs, pets = open_collections(state, encoder)
     assert docs.embeddings is not None and pets.embeddings is None
-    library = Library.open(state, encoder)
+    library = open_library(state, encoder)
     assert library.embeddings is not None
     assert library.embeddings.shape == (len(library.passages), encoder.dim)
     assert np.array_equal(library.embeddings[: len(docs.passages)], docs.embeddings)
@@ -117,10 +111,10 @@ def test_collections_stack_their_embeddings_and_missing_ones_are_computed(
 def test_hybrid_search_finds_a_paraphrase_that_shares_no_term(
     encoder: SentenceEncoder, tmp_path: Path
 ) -> None:
-    load_folder(LIBRARY_DOCS, tmp_path, encoder=encoder)
+    load_stick(LIBRARY_DOCS, tmp_path, encoder=encoder)
     question = "When does the earliest locomotive depart for the seaside?"
-    assert Library.open(tmp_path).search(question, 3) == []  # BM25 alone: no shared term
-    hits = Library.open(tmp_path, encoder).search(question, 3)
+    assert open_library(tmp_path).search(question, 3) == []  # BM25 alone: no shared term
+    hits = open_library(tmp_path, encoder).search(question, 3)
     assert hits[0].passage.file == "trains.html"
     assert hits[0].score >= hits[1].score >= hits[2].score
     assert hits[0].cosine > hits[-1].cosine

@@ -15,27 +15,30 @@ from typing import ClassVar
 import numpy as np
 import pytest
 from pulse_server import render_question
-from test_assistant_support import LIBRARY_DOCS, oracle_engine
+from support.library import LIBRARY_DOCS, load_stick
+from support.oracle import oracle_engine
 
-import assistant.answering as answering
-from assistant.asr import (
-    Heard,
-    PocketSphinxRecognizer,
-    VoskRecognizer,
-    confidence,
-    nbest_posteriors,
+import assistant.answering.answerer as answering
+from assistant.cli.main import main
+from assistant.config import AudioConfig, LibraryConfig
+from assistant.documents.scan import scan_folder
+from assistant.retrieval.index import Library
+from assistant.shelf.store import open_collections, open_library
+from assistant.speech.document_speech import (
+    DocumentSpeech,
+    build_document_speech,
+    open_document_speech,
 )
-from assistant.audio import SAMPLE_RATE, Endpointer, read_wav_16k
-from assistant.cli import main
-from assistant.config import AudioConfig
-from assistant.doc_speech import DocumentSpeech, build_document_speech, open_document_speech
-from assistant.documents import scan_folder
-from assistant.hypotheses import Repairer, choose, read_phones
-from assistant.library import Library, load_folder, open_collections
-from assistant.ngram import write_arpa
-from assistant.pronounce import espeak_pronunciations, ipa_to_cmu
-from assistant.spoken import library_speech as speech_of_library
-from assistant.spoken import transcribe
+from assistant.speech.hypotheses import Repairer, choose, read_phones
+from assistant.speech.ngram import write_arpa
+from assistant.speech.pocketsphinx import PocketSphinxRecognizer
+from assistant.speech.pronounce import espeak_pronunciations, ipa_to_cmu
+from assistant.speech.recognizer import Heard, confidence, nbest_posteriors
+from assistant.speech.spoken import library_speech as speech_of_library
+from assistant.speech.spoken import transcribe
+from assistant.speech.vosk import VoskRecognizer
+from assistant.voice.audio import SAMPLE_RATE, read_wav_16k
+from assistant.voice.endpointing import Endpointer
 
 CMU_PHONES = set(
     "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH "
@@ -113,7 +116,7 @@ def test_pronunciations_of_unknown_words_use_cmu_phones() -> None:
 
 
 def test_document_speech_is_stored_with_the_library(tmp_path: Path) -> None:
-    load_folder(LIBRARY_DOCS, tmp_path)
+    load_stick(LIBRARY_DOCS, tmp_path)
     (collection,) = open_collections(tmp_path)
     assert collection.folder is not None
     speech = open_document_speech(collection.folder)
@@ -133,21 +136,21 @@ def test_one_speech_model_for_all_collections(tmp_path: Path) -> None:
     the scratch folder; documents read in memory: built too."""
     state, scratch = tmp_path / "state", tmp_path / "scratch"
     scratch.mkdir()
-    load_folder(LIBRARY_DOCS, state, name="library")
+    load_stick(LIBRARY_DOCS, state, name="library")
     (collection,) = open_collections(state)
-    speech = speech_of_library(Library.open(state), scratch)
+    speech = speech_of_library(open_library(state), scratch)
     assert speech == open_document_speech(collection.folder)
     assert not any(scratch.iterdir())
 
     other = tmp_path / "other"
     other.mkdir()
     (other / "boats.txt").write_text("The ferry to Skellig leaves from Portmagee pier.\n")
-    load_folder(other, state, name="other")
-    both = speech_of_library(Library.open(state), scratch)
+    load_stick(other, state, name="other")
+    both = speech_of_library(open_library(state), scratch)
     assert both.folder.is_relative_to(scratch)
     assert {"borrow", "harbour", "ferry", "portmagee"} <= both.vocabulary
 
-    in_memory = Library.from_documents("docs", scan_folder(other).documents)
+    in_memory = Library.from_documents("docs", scan_folder(other).documents, LibraryConfig())
     assert speech_of_library(in_memory, scratch).folder.is_relative_to(scratch)
 
 
@@ -160,7 +163,7 @@ def test_choose_prefers_the_hypothesis_the_documents_support() -> None:
 
 
 def test_repair_moves_near_misses_to_document_words(library_speech: DocumentSpeech) -> None:
-    from assistant.doc_speech import cmu_dictionary
+    from assistant.speech.document_speech import cmu_dictionary
 
     repairer = Repairer(read_phones(library_speech.dictionary), read_phones(cmu_dictionary()))
     # "boring" sounds like the library's "borrow" plus a syllable; "barrow" is one phone off

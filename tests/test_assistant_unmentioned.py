@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_assistant_support import LIBRARY_DOCS, oracle_engine
+from support.library import LIBRARY_DOCS, load_stick
+from support.oracle import oracle_engine
 
-from assistant.answering import Answerer
-from assistant.library import Library, load_folder
-from assistant.unmentioned import Vocabulary, name_runs, unmentioned
+from assistant.answering.answerer import Answerer
+from assistant.answering.unmentioned import Vocabulary, name_runs, unmentioned
+from assistant.retrieval.index import Library
+from assistant.shelf.store import open_library
 
 
 @pytest.mark.parametrize(
@@ -65,8 +67,8 @@ def test_a_long_name_with_one_typo_and_initials_of_capitalised_words_are_mention
 
 @pytest.fixture
 def library(tmp_path: Path) -> Library:
-    load_folder(LIBRARY_DOCS, tmp_path / "state", name="state")
-    return Library.open(tmp_path / "state")
+    load_stick(LIBRARY_DOCS, tmp_path / "state", name="state")
+    return open_library(tmp_path / "state")
 
 
 def test_a_question_about_what_no_document_mentions_is_not_read(library, tmp_path) -> None:
@@ -79,7 +81,7 @@ def test_a_question_about_what_no_document_mentions_is_not_read(library, tmp_pat
         return reader_answer(question, context, stop)
 
     engine.answer = counting
-    answerer = Answerer(library, engine, top_k=3)
+    answerer = Answerer(library, engine, top_k=3, threshold=0.0)
     # the documents say "day": half of "Christmas Day" is mentioned, the Louvre is not
     result = answerer.answer("When does the Louvre open on Christmas Day?")
     assert (result.found, result.text, result.source, read) == (

@@ -15,12 +15,14 @@ import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
-from assistant.audio import WavOutput, read_wav_16k, with_volume
-from assistant.button import Event, GpioButton, KeyboardButton
-from assistant.config import ButtonConfig
-from assistant.replies import sentence_around, where_text
-from assistant.tones import TONES, tone_samples, write_tones
-from assistant.tts import Pyttsx3Synthesizer, TtsError, render_ahead, sentences
+from assistant.answering.replies import sentence_around, where_text
+from assistant.config import ButtonConfig, TtsConfig
+from assistant.voice.audio import WavOutput, read_wav_16k, with_volume
+from assistant.voice.button import Event, GpioButton, KeyboardButton
+from assistant.voice.pyttsx3_voice import Pyttsx3Synthesizer
+from assistant.voice.synthesis import TtsError
+from assistant.voice.tones import TONES, tone_samples, write_tones
+from assistant.voice.tts import render_ahead, sentences
 
 PIN = 17
 
@@ -148,7 +150,7 @@ def test_sentences() -> None:
 
 def test_render_ahead_yields_each_sentence_as_a_complete_wav(tmp_path: Path) -> None:
     text = "The library opens at nine. Members can borrow twelve books. Late books cost money."
-    wavs = list(render_ahead(Pyttsx3Synthesizer(), text, tmp_path))
+    wavs = list(render_ahead(Pyttsx3Synthesizer(TtsConfig()), text, tmp_path))
     assert [w.name for w in wavs] == ["sentence-0.wav", "sentence-1.wav", "sentence-2.wav"]
     assert all(len(read_wav_16k(w)) > 2 * 8000 for w in wavs)
 
@@ -189,16 +191,16 @@ def test_where_text() -> None:
 def test_log_lines_carry_journal_priorities_under_systemd() -> None:
     import logging
 
-    from assistant.journal import formatter
+    from assistant.service.journal import formatter
 
     def line(level: int, environ: dict[str, str]) -> str:
         record = logging.LogRecord(
-            "assistant.daemon", level, __file__, 1, "mic gone\nretry", (), None
+            "assistant.service.daemon", level, __file__, 1, "mic gone\nretry", (), None
         )
         return formatter(environ).format(record)
 
     journal = {"JOURNAL_STREAM": "8:12345"}
-    assert line(logging.ERROR, journal) == "<3>ERROR assistant.daemon: mic gone\n    retry"
+    assert line(logging.ERROR, journal) == "<3>ERROR assistant.service.daemon: mic gone\n    retry"
     assert line(logging.WARNING, journal).startswith("<4>WARNING ")
     assert line(logging.INFO, journal).startswith("<6>INFO ")
     assert not line(logging.ERROR, {}).startswith("<")

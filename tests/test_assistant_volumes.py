@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.volumes import collection_name, volume_label
+from assistant.shelf.volumes import collection_name, volume_label
 
 BASE = "27 1 8:2 / / rw,relatime shared:1 - ext4 /dev/mmcblk0p2 rw\n"
 

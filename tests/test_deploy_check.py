@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.check import (
+from assistant.cli.check import (
     VOICE_PHRASE,
     KnownQuestion,
     check_asr,
@@ -137,8 +137,8 @@ def test_missing_piper_voice(tmp_path: Path) -> None:
 
 AUDIO_CODE = """
 import dataclasses, json, sys
-from assistant.check import check_microphone, check_speaker
-from assistant.config import config_from_dict
+from assistant.cli.check import check_microphone, check_speaker
+from assistant.config_file import config_from_dict
 name, device = sys.argv[1:]
 config = config_from_dict({"audio": {"input_device": device, "output_device": device}})
 check = check_microphone if name == "microphone" else check_speaker
@@ -230,7 +230,7 @@ def test_main_check_prints_every_result(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_retriever_check(tmp_path: Path) -> None:
-    from assistant.check import check_retriever
+    from assistant.cli.check import check_retriever
     from assistant.config import DEFAULT_MODEL, DEFAULT_RETRIEVER
 
     assert check_retriever(DEFAULT_RETRIEVER, 1).ok

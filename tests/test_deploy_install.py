@@ -86,7 +86,8 @@ def test_install_is_idempotent_and_keeps_an_edited_config(tmp_path: Path) -> Non
 def test_an_earlier_releases_threshold_is_retired_but_the_users_own_is_kept(tmp_path: Path):
     """A config.toml from a release that wrote `threshold = 28.0` (another score scale: it
     would refuse nearly every answer now) gets the code's calibrated default back."""
-    from assistant.config import Config, load_config
+    from assistant.config import Config
+    from assistant.config_file import load_config
 
     install(tmp_path, "--no-venv")
     config = tmp_path / "etc/qa-assistant/config.toml"

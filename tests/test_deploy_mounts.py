@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.mounts import (
+from assistant.shelf.mounts import (
     MountEvent,
     MountWatcher,
     diff_mounts,

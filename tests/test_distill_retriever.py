@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from squad_fixture import ARTICLES, write_articles
 
-from assistant.encoder import SentenceEncoder
 from assistant.qa.features import QATokenizer
+from assistant.retrieval.encoder import SentenceEncoder
 from converter.encoder_cli import main as convert_encoder
 from distill.cli import main as qa_distill
 from distill.data import collate, retrieval_items

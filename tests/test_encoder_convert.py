@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 from squad_fixture import write_squad
 
-from assistant.encoder import SentenceEncoder
 from assistant.qa.bundle import load_bundle
+from assistant.retrieval.encoder import SentenceEncoder
 from converter.encoder_cli import main as convert_encoder
 
 

@@ -8,10 +8,12 @@ import io
 import docx
 import pytest
 
-from assistant.documents import Document, split_passages
-from assistant.extraction import docx as docx_extraction
-from assistant.extraction import html, markdown, pdf
-from assistant.extraction.plain import plain_text
+from assistant.config import LibraryConfig
+from assistant.documents.extraction import docx as docx_extraction
+from assistant.documents.extraction import html, markdown, pdf
+from assistant.documents.extraction.plain import plain_text
+from assistant.documents.passages import split_passages
+from assistant.documents.scan import Document
 
 HEADER = "Garden Pump Manual"
 CHAPTERS = [
@@ -274,7 +276,9 @@ def test_passages_carry_title_and_section_and_stay_in_their_section() -> None:
         "asn1Parser reads a file.\n-c checks the syntax only\n\n\\# not a heading\n\n"
         "## 4 Functions\n\nMore text."
     )
-    passages = split_passages(Document("manual.pdf", text), min_words=50, max_words=100)
+    passages = split_passages(
+        Document("manual.pdf", text), LibraryConfig(passage_min_words=50, passage_max_words=100)
+    )
     assert [(p.title, p.section) for p in passages] == [
         ("Libtasn1", ""),
         ("Libtasn1", "3 Utilities > 3.1 Invoking asn1Parser"),
@@ -287,5 +291,5 @@ def test_passages_carry_title_and_section_and_stay_in_their_section() -> None:
 
 
 def test_a_document_without_a_heading_is_titled_by_its_file_name() -> None:
-    (passage,) = split_passages(Document("notes/garden.txt", "Water the roses."))
+    (passage,) = split_passages(Document("notes/garden.txt", "Water the roses."), LibraryConfig())
     assert (passage.title, passage.section) == ("garden", "")

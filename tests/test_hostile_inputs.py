@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from assistant.check import run_checks
-from assistant.cli import main
-from assistant.config import DEFAULT_MODEL, ConfigError, config_from_dict
+from assistant.cli.check import run_checks
+from assistant.cli.main import main
+from assistant.config import DEFAULT_MODEL, ConfigError
+from assistant.config_file import config_from_dict
 from assistant.qa.bundle import BundleError
 from assistant.qa.engine import QAEngine
 

@@ -10,7 +10,6 @@ of nothing but hostile files keeps every collection. Then the mixed stick (all c
 documents) is loaded, alone and under a running daemon that keeps answering.
 """
 
-# ruff: noqa: F811 (the fixtures imported from test_assistant_daemon are parameters here)
 from __future__ import annotations
 
 import json
@@ -25,34 +24,34 @@ from pathlib import Path
 
 import pytest
 from hostile_files import CASES, GOOD, make_case, mixed_stick, write_bytes_name
-from test_assistant_daemon import (  # noqa: F401 (fixtures)
+from support.fakes import (
     MOUNT_BASE,
     ScriptedMicrophone,
-    config,
-    engine,
     make_daemon,
     mount_line,
-    notify_socket,
-    pins,
     press,
     running,
     speech,
     wait_for,
 )
-from test_assistant_support import LIBRARY_DOCS, oracle_engine
+from support.library import LIBRARY_DOCS, load_stick
+from support.oracle import oracle_engine
 
-import assistant.selection as selection
-import assistant.shelf as shelf_mod
-from assistant import catalog
-from assistant.answering import MAX_WINDOWS_PER_PASSAGE, Answerer
-from assistant.audio import SAMPLE_RATE
-from assistant.config import DEFAULT_MODEL
-from assistant.documents import Document, Passage, split_passages
+import assistant.answering.selection as selection
+import assistant.service.live_shelf as live_shelf
+from assistant.answering.answerer import MAX_WINDOWS_PER_PASSAGE, Answerer
+from assistant.config import DEFAULT_MODEL, LibraryConfig
+from assistant.documents.bounds import MAX_CHARS, MAX_TOKENS, Size
+from assistant.documents.collection import Collection
+from assistant.documents.passages import Passage, split_passages
+from assistant.documents.scan import Document
 from assistant.errors import LibraryError
-from assistant.library import Collection, Library, load_folder
-from assistant.mounts import MountWatcher
-from assistant.passage_bounds import MAX_CHARS, MAX_TOKENS, Size
 from assistant.qa.engine import QAEngine
+from assistant.retrieval.index import Library
+from assistant.shelf import catalog
+from assistant.shelf.mounts import MountWatcher
+from assistant.shelf.store import open_library
+from assistant.voice.audio import SAMPLE_RATE
 
 REPO = Path(__file__).resolve().parents[1]
 TIME_BOUND = 60  # seconds per load: generous, only proves that nothing hangs
@@ -65,10 +64,12 @@ STICK = "stick"  # the collection a stick at tmp_path / "stick" becomes
 _CHILD_LOAD = """
 import json, re, sys
 from pathlib import Path
+from assistant.config import LibraryConfig
 from assistant.errors import LibraryError
-from assistant.library import load_folder
+from assistant.shelf.store import load_folder, open_library
+from assistant.speech.document_speech import store_document_speech
 try:
-    summary = load_folder(sys.argv[1], sys.argv[2])
+    summary = load_folder(sys.argv[1], sys.argv[2], LibraryConfig(), extra=store_document_speech)
     out = {"documents": summary.documents, "lines": summary.lines(),
            "refusals": {r.name: r.reason for r in summary.refusals}}
 except LibraryError as err:
@@ -91,7 +92,8 @@ def without_file_permission_override() -> list[str]:
 
 
 def load_in_child(stick: Path, state: Path, prefix: list[str] | None = None) -> dict:
-    """`load_folder(stick, state)` in a fresh Python: its summary (or error) and peak memory."""
+    """`load_folder(stick, state)` as `qa-assistant load` runs it, in a fresh Python: its
+    summary (or error) and peak memory."""
     done = subprocess.run(
         [*(prefix or []), sys.executable, "-c", _CHILD_LOAD, str(stick), str(state)],
         capture_output=True,
@@ -110,13 +112,13 @@ def load_in_child(stick: Path, state: Path, prefix: list[str] | None = None) -> 
 def state(tmp_path: Path) -> Path:
     """A state folder that already holds a collection (the test documents)."""
     state = tmp_path / "state"
-    load_folder(LIBRARY_DOCS, state)
+    load_stick(LIBRARY_DOCS, state)
     return state
 
 
 def collections(state: Path) -> dict[str, Collection]:
     """The collections stored in `state`, by name (the catalog's order)."""
-    return {c.name: c for c in Library.open(state).collections}
+    return {c.name: c for c in open_library(state).collections}
 
 
 def collection_folder(state: Path, name: str) -> Path:
@@ -246,7 +248,7 @@ def test_libraries_of_another_user_give_a_clear_refusal(tmp_path: Path, state: P
 def test_root_does_not_load_into_the_service_users_folder(tmp_path: Path, state: Path) -> None:
     os.chown(state, 65534, 65534)
     with pytest.raises(LibraryError, match=r"sudo -u nobody qa-assistant load"):
-        load_folder(LIBRARY_DOCS, state)
+        load_stick(LIBRARY_DOCS, state)
 
 
 def test_passages_are_bounded_in_tokens_and_characters() -> None:
@@ -258,7 +260,7 @@ def test_passages_are_bounded_in_tokens_and_characters() -> None:
         "prose": (GOOD * 200),
     }
     for name, text in texts.items():
-        passages = split_passages(Document(name, text))
+        passages = split_passages(Document(name, text), LibraryConfig())
         assert passages, name
         for passage in passages:
             size = Size.of(passage.text)
@@ -316,7 +318,9 @@ def pathological_library(count: int) -> Library:
 def test_each_passage_is_read_for_a_bounded_number_of_windows(shipped_engine) -> None:
     shipped_engine.runner = counting = CountingRunner(shipped_engine.runner)
     try:
-        Answerer(pathological_library(2), shipped_engine, top_k=2).answer("Where is the pump?")
+        Answerer(pathological_library(2), shipped_engine, top_k=2, threshold=0.0).answer(
+            "Where is the pump?"
+        )
     finally:
         shipped_engine.runner = counting.runner
     assert counting.windows == 2 * MAX_WINDOWS_PER_PASSAGE
@@ -329,7 +333,7 @@ def test_a_pathological_passage_cannot_keep_a_question_over_its_budget(shipped_e
     polls = []
     try:
         answer = Answerer(
-            pathological_library(20), shipped_engine, top_k=20, budget_seconds=0.2
+            pathological_library(20), shipped_engine, top_k=20, threshold=0.0, budget_seconds=0.2
         ).answer("Where is the pump?", cancelled=lambda: polls.append(1) is None and False)
     finally:
         shipped_engine.runner = counting.runner
@@ -413,7 +417,7 @@ def test_the_watchdog_is_fed_while_the_early_answer_is_read(
 def test_the_daemon_answers_while_it_loads_the_mixed_stick(
     config, engine, pins, notify_socket, tmp_path, monkeypatch
 ) -> None:
-    monkeypatch.setattr(shelf_mod, "MOUNT_POLL_SECONDS", 0.02)
+    monkeypatch.setattr(live_shelf, "MOUNT_POLL_SECONDS", 0.02)
     media = tmp_path / "media"
     stick = media / "sda1"
     shutil.copytree(LIBRARY_DOCS, stick)

@@ -58,7 +58,7 @@ print("blocking ok", len(frames))
 """
 
 MICROPHONE_CODE = """
-from assistant.audio import Microphone
+from assistant.voice.audio import Microphone
 try:
     Microphone("qa_test_null").check()
     print("microphone ok")
@@ -121,7 +121,7 @@ def test_blocking_audio_streams_work_under_mdwe(null_alsa_home: Path) -> None:
 
 
 def test_unit_setting_matches_what_the_microphone_code_needs(null_alsa_home: Path) -> None:
-    """MemoryDenyWriteExecute is on exactly when assistant.audio's capture works under it."""
+    """MemoryDenyWriteExecute is on exactly when assistant.voice.audio's capture works under it."""
     pytest.importorskip("sounddevice", reason="needs libportaudio2")
     unit = (REPO / "systemd" / "qa-assistant.service").read_text()
     setting = re.search(r"^MemoryDenyWriteExecute=(yes|no)$", unit, re.MULTILINE)

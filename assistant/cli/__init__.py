@@ -1,0 +1,1 @@
+"""`qa-assistant`: the command line (`main`), its argument types (`args`) and `check`."""

@@ -1,0 +1,32 @@
+"""Plain text -> the shared layout: hard-wrapped paragraphs re-flowed, list items kept apart.
+
+Lines of a paragraph (blank-line separated) are joined with spaces, except that a line that
+starts like a list item ("-", "*", "•", "1.", "a)") starts a new line; a line starting with
+``#`` is escaped so that it is not read as a heading.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.documents.extraction import body
+
+_ITEM = re.compile(r"^\s*(?:[-*+•]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)]\s)")
+
+
+def plain_text(text: str) -> str:
+    """`text` re-flowed into the shared layout (see the module doc)."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text):
+        lines: list[str] = []
+        for line in block.split("\n"):
+            line = " ".join(line.split())
+            if not line:
+                continue
+            if lines and not _ITEM.match(line):
+                lines[-1] += " " + line
+            else:
+                lines.append(line)
+        if lines:
+            paragraphs.append(body("\n".join(lines)))
+    return "\n\n".join(paragraphs)

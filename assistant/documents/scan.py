@@ -1,0 +1,301 @@
+"""Documents from a folder (a USB stick): safe readers, limits and refusals.
+
+`scan_folder` walks a folder and returns the text of every supported file (the suffixes of
+`READERS`: .txt .md .html .htm .pdf .docx) plus a `Refusal` (with its reason, also logged) for
+everything it would not read:
+
+- hidden or system entries (a name starting with "." or "~$", System Volume Information, ...);
+- anything that is not a regular file (FIFOs, devices, sockets) - never opened;
+- symlinks whose target lies outside the folder (a link inside it is read; symlinked folders are
+  not descended into, so a link loop cannot hang the scan);
+- unsupported types, files over the size limit, files beyond the file-count limit;
+- binary or undecodable text, .txt/.md/.html that only decodes as text (`text_sniff`), encrypted or
+  broken PDFs and .docx files, .docx zip bombs (`archive_check`, before parsing), files with
+  no text, and any file a parser fails on (its exception's name is the reason);
+- folders that cannot be listed (the folder alone; the load goes on).
+
+Nothing on the stick is executed: files are only opened for reading, sizes are checked before
+reading, and each read is capped at the limit (a file growing under us is cut, then refused).
+Names are made printable (`refusals.printable`: undecodable bytes and control characters
+escaped) before they reach the library, the summary or the log.
+
+Each format has a reader (`pdf_text`, `docx_text`, `html_document`, `markdown_text`,
+`plain_text`) whose extraction lives in `assistant.documents.extraction`: the text comes out in
+one layout, headings as ``#`` lines and lines that must stay apart (list items, definitions,
+table rows) on lines of their own (`assistant.documents.passages` cuts it into passages).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import re
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.config import LibraryConfig
+from assistant.documents.archive_check import zip_problem
+from assistant.documents.extraction.docx import docx_text
+from assistant.documents.extraction.html import html_to_text
+from assistant.documents.extraction.markdown import markdown_to_text
+from assistant.documents.extraction.pdf import pdf_text
+from assistant.documents.extraction.plain import plain_text as reflow_plain_text
+from assistant.documents.refusals import printable
+from assistant.documents.text_sniff import text_problem, utf16_encoding
+from assistant.errors import DocumentError
+
+log = logging.getLogger(__name__)
+
+SYSTEM_NAMES = frozenset(
+    {
+        "system volume information",
+        "$recycle.bin",
+        "recycler",
+        "__macosx",
+        "desktop.ini",
+        "thumbs.db",
+        "lost+found",
+    }
+)
+ZIP_SUFFIXES = (".docx",)  # checked by `archive_check` before they are parsed
+MAX_CHARS_PER_FILE = 5_000_000  # decompressed text cap (a .docx or .pdf can be a zip bomb)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one load accepts."""
+
+    max_file_bytes: int
+    max_files: int
+
+    @classmethod
+    def of(cls, settings: LibraryConfig) -> Limits:
+        """The limits of the [library] settings (`max_file_mb`, `max_files`)."""
+        return cls(int(settings.max_file_mb * 1024 * 1024), settings.max_files)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document's name (its path relative to the loaded folder) and its extracted text."""
+
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A file that was not loaded, and why (both shown in the load summary)."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    documents: list[Document]
+    refusals: list[Refusal]
+
+
+class SourceGone(OSError):
+    """The folder itself stopped being readable mid-scan (a stick pulled out): abort the load."""
+
+
+# errno values that mean the medium, not one file, is the problem.
+_MEDIUM_ERRORS = frozenset({errno.EIO, errno.ENODEV, errno.ENXIO, errno.ESTALE, errno.ENOENT})
+
+
+def _os_error(err: OSError, what: str) -> DocumentError:
+    if err.errno in _MEDIUM_ERRORS:
+        raise SourceGone(err.errno, f"{what}: {err.strerror} (was the stick removed?)")
+    return DocumentError(f"{what} ({err.strerror})")
+
+
+def scan_folder(folder: str | Path, limits: Limits | None = None) -> ScanResult:
+    """Read every supported document under `folder` (see the module doc for the rules) within
+    `limits` (None: those of the shipped [library] settings).
+
+    Raises `FileNotFoundError`/`NotADirectoryError` when `folder` itself is unusable and
+    `SourceGone` when it becomes unreadable mid-scan; problems with single files become
+    refusals. Documents come in a stable (sorted path) order.
+    """
+    limits = limits or Limits.of(LibraryConfig())
+    root = Path(folder)
+    if not root.exists():
+        raise FileNotFoundError(f"{root}: no such folder")
+    if not root.is_dir():
+        raise NotADirectoryError(f"{root}: not a folder")
+    real_root = root.resolve()
+    documents: list[Document] = []
+    refusals: list[Refusal] = []
+
+    def refuse(name: str, reason: str) -> None:
+        log.debug("refused %s: %s", name, reason)  # the load summary groups them
+        refusals.append(Refusal(name, reason))
+
+    for path in _walk(root, refuse):
+        name = printable(path.relative_to(root).as_posix())
+        if path.suffix.lower() not in READERS:
+            refuse(name, f"unsupported file type {path.suffix or '(none)'}")
+            continue
+        if len(documents) >= limits.max_files:
+            refuse(name, f"too many files (limit {limits.max_files})")
+            continue
+        try:
+            text = read_document(path, real_root, limits.max_file_bytes)
+        except DocumentError as err:
+            refuse(name, str(err))
+            continue
+        except Exception as err:  # a parser's bug on a hostile file ends that file, not the load
+            if isinstance(err, SourceGone) or getattr(err, "errno", None) in _MEDIUM_ERRORS:
+                raise
+            log.debug("reading %s failed", name, exc_info=True)
+            refuse(name, f"cannot read this file ({type(err).__name__})")
+            continue
+        documents.append(Document(name, text))
+        log.info("read %s (%d characters)", name, len(text))
+    return ScanResult(documents, refusals)
+
+
+def _walk(root: Path, refuse: Callable[[str, str], None]) -> Iterator[Path]:
+    """Candidate files under `root`, sorted, skipping hidden/system entries and folder links."""
+
+    def fail(err: OSError) -> None:
+        if err.errno in _MEDIUM_ERRORS or Path(err.filename) == root:
+            raise SourceGone(err.errno, f"cannot list {err.filename}: {err.strerror}")
+        rel = printable(Path(err.filename).relative_to(root).as_posix())
+        refuse(rel + "/", f"unreadable folder ({err.strerror})")
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=fail):
+        here = Path(dirpath)
+        kept = []
+        for d in sorted(dirnames):
+            rel = printable((here / d).relative_to(root).as_posix())
+            if _is_hidden_or_system(d):
+                refuse(rel + "/", "hidden or system folder")
+            elif (here / d).is_symlink():
+                refuse(rel + "/", "symlinked folder (not followed)")
+            else:
+                kept.append(d)
+        dirnames[:] = kept
+        for f in sorted(filenames):
+            rel = printable((here / f).relative_to(root).as_posix())
+            if _is_hidden_or_system(f):
+                refuse(rel, "hidden or system file")
+            else:
+                yield here / f
+
+
+def _is_hidden_or_system(name: str) -> bool:
+    return name.startswith((".", "~$")) or name.lower() in SYSTEM_NAMES
+
+
+def read_document(path: Path, real_root: Path, max_bytes: int) -> str:
+    """The text of one file, after the link, file-type and size checks; raises DocumentError."""
+    if path.is_symlink():
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise DocumentError("broken symlink") from None
+    else:
+        real = path.resolve()
+    if path.is_symlink() and not real.is_relative_to(real_root):
+        raise DocumentError("symlink to outside the loaded folder (not followed)")
+    try:
+        info = os.stat(real)
+    except OSError as err:
+        raise _os_error(err, "cannot stat") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise DocumentError("not a regular file")
+    if info.st_size == 0:
+        raise DocumentError("empty file")
+    if info.st_size > max_bytes:
+        raise DocumentError(f"too large ({info.st_size} bytes, limit {max_bytes})")
+    try:
+        # O_NONBLOCK: should the file have been swapped for a FIFO since the check, open
+        # returns at once instead of blocking the load.
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as f:
+            data = f.read(max_bytes + 1)
+    except OSError as err:
+        raise _os_error(err, "cannot read") from None
+    if len(data) > max_bytes:
+        raise DocumentError(f"too large (over the limit of {max_bytes} bytes)")
+    suffix = path.suffix.lower()
+    if suffix in ZIP_SUFFIXES and (problem := zip_problem(data)):
+        raise DocumentError(problem)
+    text = normalize_text(READERS[suffix](data))[:MAX_CHARS_PER_FILE]
+    if not text.strip():
+        raise DocumentError("no text found")
+    # only bytes decoded as text can be noise; a PDF's or .docx's parser knows it holds text
+    # (and PDF extraction can lose the spaces between words of a real document)
+    if suffix not in (".pdf", ".docx") and (problem := text_problem(text)):
+        raise DocumentError(problem)
+    return text
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (with a BOM, or recognized without), else
+    cp1252/latin-1; binary is refused.
+
+    Data with NUL bytes (and not UTF-16) or with many control characters is binary.
+    """
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else utf16_encoding(data)
+    if encoding is not None:
+        try:
+            return data[: len(data) // 2 * 2].decode(encoding)
+        except UnicodeDecodeError:
+            raise DocumentError("undecodable text (bad UTF-16)") from None
+    if b"\x00" in data:
+        raise DocumentError("binary file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+    if text_problem(text) == "binary file":
+        raise DocumentError("binary file")
+    return text
+
+
+def markdown_text(data: bytes) -> str:
+    """A Markdown file in the shared layout (`assistant.documents.extraction.markdown`)."""
+    return markdown_to_text(decode_text(data))
+
+
+def plain_text(data: bytes) -> str:
+    """A text file with its hard-wrapped paragraphs re-flowed (`extraction.plain`)."""
+    return reflow_plain_text(decode_text(data))
+
+
+def html_document(data: bytes) -> str:
+    """An HTML page's visible text in the shared layout (`extraction.html`)."""
+    return html_to_text(decode_text(data))
+
+
+# suffix (lower case) -> the reader of a file's bytes; what a load accepts is exactly this table
+READERS: dict[str, Callable[[bytes], str]] = {
+    ".txt": plain_text,
+    ".md": markdown_text,
+    ".html": html_document,
+    ".htm": html_document,
+    ".pdf": pdf_text,
+    ".docx": docx_text,
+}
+
+
+def supported_types() -> str:
+    """The readable suffixes for messages, e.g. ".txt .md .html .htm .pdf .docx"."""
+    return " ".join(READERS)
+
+
+def normalize_text(text: str) -> str:
+    """Unix newlines, no trailing spaces, at most one blank line between paragraphs."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    text = re.sub(r"[ \t\u00a0]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()

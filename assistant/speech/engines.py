@@ -1,0 +1,50 @@
+"""The speech recognizers by name (`asr.engine`): one table entry per engine.
+
+Vosk is the default. When its model is missing or unusable (a first boot before it is copied
+over), `make_recognizer` falls back to PocketSphinx with a warning, and the recognizer's
+`fallback_reason` says why (the daemon speaks `VOSK_FALLBACK_SPOKEN`), so the assistant still
+answers.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from assistant.config import AsrConfig
+from assistant.engines import Engine, pick
+from assistant.speech.pocketsphinx import PocketSphinxRecognizer
+from assistant.speech.recognizer import AsrError, Recognizer
+from assistant.speech.vosk import VoskRecognizer
+
+log = logging.getLogger(__name__)
+
+VOSK_FALLBACK_SPOKEN = (
+    "The Vosk speech model is not installed, so I am using a simpler speech recognizer."
+)
+
+
+def _vosk_or_pocketsphinx(config: AsrConfig) -> Recognizer:
+    """Vosk; PocketSphinx, with a warning, when the Vosk model cannot be used (first boot)."""
+    try:
+        return VoskRecognizer(config.vosk_model, hints=config.vocabulary_hints)
+    except AsrError as err:
+        log.warning("%s; using PocketSphinx until a Vosk model is installed", err)
+        return PocketSphinxRecognizer(fallback_reason=str(err))
+
+
+ENGINES: dict[str, Engine[AsrConfig, Recognizer]] = {
+    "vosk": Engine(_vosk_or_pocketsphinx, lambda c: f"Vosk model {c.vosk_model}"),
+    "pocketsphinx": Engine(
+        lambda c: PocketSphinxRecognizer(), lambda c: "pocketsphinx's built-in US English model"
+    ),
+}
+
+
+def make_recognizer(config: AsrConfig) -> Recognizer:
+    """The configured engine, loaded now (errors surface before the daemon reports READY)."""
+    return pick(ENGINES, "asr.engine", config.engine).make(config)
+
+
+def engine_label(config: AsrConfig) -> str:
+    """The configured speech recognizer, in words."""
+    return ENGINES[config.engine].label(config)
