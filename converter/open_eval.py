@@ -2,7 +2,7 @@
 answered by the assistant's own pipeline, without being told its paragraph.
 
 The articles are written as .txt files (`converter.open_articles`), loaded as one collection
-by `assistant.shelf.Shelf` (passages, embeddings, speech data, the atomic store), opened as
+by `assistant.shelf.shelf.Shelf` (passages, embeddings, speech data, the atomic store), opened as
 the shelf's library and answered by the shelf's `Answerer`, exactly as `qa-assistant load` +
 `ask` do. For the questions
 of loaded articles it reports the open EM/F1 ("not found" scores 0), the same reader's EM/F1

@@ -186,7 +186,7 @@ def retrieval_items(
     (`distill.distractors`: the best BM25 paragraph of its own article, else of its source,
     that holds no gold answer text): ``[CLS] question [SEP]`` and, for each passage,
     ``[CLS] title \\n\\n context [SEP]`` cut at `max_seq_len` tokens: the title before the
-    text as the assistant indexes a passage (`assistant.library.index_text`), underscores of
+    text as the assistant indexes a passage (`assistant.retrieval.index.index_text`), underscores of
     Wikipedia titles read as spaces. `limit` keeps the first N triples. DistillError for a
     malformed file or one without any triple.
     """

@@ -5,7 +5,7 @@ exec'ing a fresh Python, as systemd does for the service. Under it: the TFLite Q
 real converted bundle must give the same answer as without it, Vosk's and pocketsphinx's
 libraries must load, and a sounddevice stream in blocking mode must open, read and write.
 cffi callbacks (sounddevice's `callback=`, `sd.play`, `sd.rec`) are refused under W^X, and
-assistant/audio.py captures through one: the last test ties the unit's setting to that.
+assistant/voice/audio.py captures through one: the last test ties the unit's setting to that.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@
 - microphone / speaker: the configured ALSA devices open, by name, and record / play 0.1 s;
 - button / led: the GPIO pins open (the LED only when led.pin is set).
 
-Every part is made by the daemon's own builders (`assistant.assembly`), so the check opens
+Every part is made by the daemon's own builders (`assistant.service.assembly`), so the check opens
 devices exactly as the service does. Audio and GPIO devices are exclusive: run the check with
 the service stopped, as its user (docs/deploy.md). Devices are opened through ALSA's plughw, as
 the service does (PA_ALSA_PLUGHW=1), so a 16 kHz mono stream works on any card.

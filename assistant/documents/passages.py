@@ -42,7 +42,7 @@ def split_passages(document: Document, settings: LibraryConfig) -> list[Passage]
     """Passages of whole lines within one section, each about `min_words`..`max_words` words
     (`settings.passage_min_words`, `settings.passage_max_words`).
 
-    The text is in the layout of `assistant.extraction`: ``#`` heading lines, blank lines
+    The text is in the layout of `assistant.documents.extraction`: ``#`` heading lines, blank lines
     between paragraphs, single newlines between lines that must stay apart. A heading line on
     top is the document's title (else the file name without its suffix); later headings form
     the section path ("Utilities > Invoking asn1Parser") of the passages under them. Within a

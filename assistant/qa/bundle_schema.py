@@ -15,7 +15,8 @@ from typing import Any
 
 INPUT_ROLES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_ROLES = ("start_logits", "end_logits")
-# a sentence-encoder bundle (extra.kind, `assistant.encoder`) returns one embedding instead
+# a sentence-encoder bundle (extra.kind, `assistant.retrieval.encoder`) returns one
+# embedding instead
 ENCODER_KIND = "sentence-encoder"
 ENCODER_OUTPUT_ROLES = ("embedding",)
 MIN_SEQ_LEN, MAX_SEQ_LEN = 64, 4096

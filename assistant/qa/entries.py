@@ -1,8 +1,8 @@
 """The term of a list entry, when an answer runs from the term into its description.
 
 Definition lists reach the reader as "term — description" lines (the HTML reader writes them so,
-`assistant/extraction/html.py`; this package imports nothing outside itself, hence the literal
-separators below) and Markdown lists often as "term → description". A reader that
+`assistant/documents/extraction/html.py`; this package imports nothing outside itself, hence
+the literal separators below) and Markdown lists often as "term → description". A reader that
 answers "Which group gives full and direct access to serial ports?" with "dialout — Full and
 direct access to serial ports. Members of this group" found the right entry but says too much
 to be heard. When such an answer starts at the beginning of a line, its description shares a

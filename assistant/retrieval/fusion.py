@@ -4,9 +4,9 @@ fused = BM25_WEIGHT * bm25 / max(bm25) + (1 - BM25_WEIGHT) * cosine
 
 BM25 is divided by the query's best BM25 score (its scale depends on the query's length and
 terms); the cosine of unit-length sentence embeddings is already in [-1, 1]. Both signals see
-the passage's title and section before its text (`assistant.library.index_text`). The weight,
-the title and the linear mix (rather than reciprocal-rank fusion) were chosen on held-out
-TRAINING articles (bench/retrieval_table.py; models/minilm-l6-qa-int8/README.md): recall@1
+the passage's title and section before its text (`index.index_text`). The weight, the title
+and the linear mix (rather than reciprocal-rank fusion) were chosen on held-out TRAINING
+articles (bench/retrieval_table.py; models/minilm-l6-qa-int8/README.md): recall@1
 77.6 BM25 alone, 59.6 dense alone, 74.1 RRF, 80.8 this mix.
 """
 

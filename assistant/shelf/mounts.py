@@ -5,7 +5,7 @@ The udev rule in systemd/ mounts each USB filesystem (read-only, automounted) at
 every mount the host makes after it started (systemd makes that namespace a propagation slave).
 
 The file stays open and is re-read from offset 0 on each poll (the shelf polls every
-`assistant.shelf.MOUNT_POLL_SECONDS` from the daemon's loop).
+`assistant.service.live_shelf.MOUNT_POLL_SECONDS` from the daemon's loop).
 
 - `parse_mountinfo`: mountinfo text -> `Mount` records, octal escapes (\\040 ...) decoded.
 - `mounts_under`: the mounts whose mount point lies strictly below one of the watched roots.
