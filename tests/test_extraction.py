@@ -158,6 +158,52 @@ def test_pdf_label_touching_its_text_in_another_font_gets_a_space() -> None:
     assert "A boldface word." in text  # a lower-case run goes on the word it continues
 
 
+def boiler_pdf() -> bytes:
+    """A manual page with two ruled tables (platypus): fault codes with a header row, and
+    specifications of label / value rows under their heading."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A5
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+    styles = getSampleStyleSheet()
+    grid = [("GRID", (0, 0), (-1, -1), 0.5, colors.black)]
+    codes = [
+        ["Code", "Meaning", "What to do"],
+        ["F22", "Low water pressure", "Top up to 1.2 bar."],
+        ["F28", "No ignition", "Check the gas supply."],
+    ]
+    specifications = [["Output", "24 kW"], ["Warranty", "7 years"]]
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A5, title="Boiler guide", invariant=1).build(
+        [
+            Paragraph("If the display shows a code, look it up below.", styles["Normal"]),
+            Table(codes, style=grid),
+            Paragraph("Specifications", styles["Heading2"]),
+            Table(specifications, style=grid),
+            Paragraph("Keep this guide near the boiler.", styles["Normal"]),
+        ]
+    )
+    return buf.getvalue()
+
+
+def test_pdf_table_rows_keep_their_cells_together() -> None:
+    lines = pdf.extract(boiler_pdf()).text.split("\n")
+    assert "Code: F22; Meaning: Low water pressure; What to do: Top up to 1.2 bar." in lines
+    assert "Code: F28; Meaning: No ignition; What to do: Check the gas supply." in lines
+    # a table of labels and values, titled by the heading just above it
+    assert "Specifications, Output: 24 kW" in lines
+    assert "Specifications, Warranty: 7 years" in lines
+    assert "Keep this guide near the boiler." in lines
+    assert "F22" not in lines  # no cell on a line of its own
+
+
+def test_pdf_table_rows_stay_one_passage_line_each() -> None:
+    text = pdf.extract(boiler_pdf()).text
+    (passage,) = split_passages(Document("boiler.pdf", text), LibraryConfig())
+    assert "\nCode: F28; Meaning: No ignition; What to do: Check the gas supply.\n" in passage.text
+
+
 PAGE = """<html><head><title>Groups</title><script>var hidden = "SECRET";</script></head>
 <body><nav><a href="/">Home</a> <a href="/x">Elsewhere</a></nav>
 <h1>System groups</h1>

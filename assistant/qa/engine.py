@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.qa.answer_type import type_filter
 from assistant.qa.bundle import (
     BUNDLE_JSON,
     MODEL_FILE,
@@ -117,7 +118,7 @@ class QAEngine:
             ends,
             n_best=self.n_best,
             max_answer_len=self.max_answer_len,
-            refuse=echo_filter(question),
+            refuse=_refusals(question),
             referent=entry_referent,
             line_prior=line_prior(question, context),
         )
@@ -150,3 +151,10 @@ def runner_for_bundle(folder: Path, info: BundleInfo, threads: int) -> TFLiteRun
         signature=info.signature,
         threads=threads,
     )
+
+
+def _refusals(question: str) -> Callable[[str], bool]:
+    """The spans the decoder passes over for `question`: those that only point back at it
+    (`echo_filter`) and those that cannot be the kind of answer it asks for (`type_filter`)."""
+    echoes, wrong_kind = echo_filter(question), type_filter(question)
+    return lambda text: echoes(text) or wrong_kind(text)

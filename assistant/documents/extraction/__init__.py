@@ -38,3 +38,35 @@ _HASH_START = re.compile(r"^(\s*)#", re.MULTILINE)
 def body(text: str) -> str:
     """`text` with a ``#`` that starts one of its lines escaped, so it is not read as a heading."""
     return _HASH_START.sub(r"\1\\#", text)
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def table_lines(rows: list[list[str]], title: str = "") -> list[str]:
+    """A table's rows as lines of the shared layout, each starting with the table's `title`
+    (its caption or heading, when it has one) so that a row keeps saying which table it is in.
+
+    The first row is the header when there are more rows and it is all labels (every cell
+    filled, no digit): each later row is "header: cell; header: cell". Otherwise a row of two
+    or more cells is "first cell: the others" (a label and its values), a single cell itself.
+    Empty cells are left out; rows with no text are dropped.
+    """
+    cleaned = [[" ".join(cell.split()) for cell in row] for row in rows]
+    cleaned = [row for row in cleaned if any(row)]
+    if not cleaned:
+        return []
+    first = cleaned[0]
+    has_header = len(cleaned) > 1 and all(first) and not any(_DIGIT.search(c) for c in first)
+    lines = []
+    for cells in cleaned[1:] if has_header else cleaned:
+        if has_header:
+            pairs = [(h, c) for h, c in zip(first, cells, strict=False) if c]
+            line = "; ".join(f"{h}: {c}" for h, c in pairs)
+        elif len([c for c in cells if c]) > 1:
+            label, *values = [c for c in cells if c]
+            line = f"{label}: " + "; ".join(values)
+        else:
+            line = next(c for c in cells if c)
+        lines.append(f"{title}, {line}" if title else line)
+    return lines

@@ -17,6 +17,12 @@ against its text), a space is put back. On top of it, in this order:
 5. hyphenation: a word broken at a line end ("manip-" + "ulation") is re-joined without the
    hyphen when the whole word occurs elsewhere in the document or either half is not a word of
    it; otherwise ("command-" + "line") the hyphen stays.
+
+Tables drawn with ruling lines are found by pdfplumber's table finder, on the pages whose
+content draws at least `MIN_RULES` lines or rectangles (the others cost nothing more). Such a
+page is read by pdfplumber instead: its text above, between and below the tables, and each
+table as rows of the shared layout ("header: cell; header: cell", `extraction.table_lines`),
+so a cell stays tied to its row and column instead of becoming a line of its own.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from assistant.documents.extraction import Extraction, body, heading
+from assistant.documents.extraction import Extraction, body, heading, table_lines
 from assistant.errors import DocumentError
 
 if TYPE_CHECKING:
@@ -37,6 +43,7 @@ if TYPE_CHECKING:
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be furniture
 SHORT_LINE = 0.75  # a line shorter than this share of the usual line length ends a paragraph
 MAX_HEADING_CHARS = 90
+MIN_RULES = 6  # drawn lines and rectangles on a page before its tables are looked for
 
 _PAGE_NUMBER = re.compile(r"^[\s|]*(\d{1,4}|[ivxlcdm]{1,7})[\s|]*$", re.IGNORECASE)
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\S{0,6}\s*$|(?:\.\s){3,}\.")
@@ -48,14 +55,15 @@ _TRAILING_NUMBER = re.compile(r"\b(\d{1,4})\s*$")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _BROKEN = re.compile(r"([^\W\d_]+)-$")
 _CONTINUED = re.compile(r"^([^\W\d_]+)")
+# path operators of a content stream: "x y w h re" (rectangle), "x y l" (line to)
+_DRAW = re.compile(rb"(?<![A-Za-z])(?:re|l)(?![A-Za-z])")
 
 
 def extract(data: bytes) -> Extraction:
     """The structured text of a PDF; raises `DocumentError` for encrypted or broken files."""
     pages, outline, meta_title = _read(data)
     result = Extraction("")
-    pages = [[" ".join(line.split()) for line in page.split("\n")] for page in pages]
-    pages = [[line for line in page if line] for page in pages]
+    pages = [_lines(page) for page in pages]
 
     title = "" if meta_title.lower() == "untitled" else meta_title  # a PDF writer's default
     if not title and pages and pages[0] and len(pages[0][0]) <= MAX_HEADING_CHARS:
@@ -75,8 +83,16 @@ def pdf_text(data: bytes) -> str:
     return extract(data).text
 
 
-def _read(data: bytes) -> tuple[list[str], list[tuple[int, str]], str]:
-    """Page texts (NFKC: ligatures split), outline as (depth, title), metadata title."""
+def _lines(page: str | list[str]) -> list[str]:
+    """A page's non-empty lines, whitespace collapsed; table rows (already lines) stay rows."""
+    if isinstance(page, list):
+        return [line for line in page if line]
+    return [line for line in (" ".join(line.split()) for line in page.split("\n")) if line]
+
+
+def _read(data: bytes) -> tuple[list[str | list[str]], list[tuple[int, str]], str]:
+    """Page texts (NFKC: ligatures split), or the lines of a page with tables (`TableRow`s
+    among them); outline as (depth, title), metadata title."""
     import pypdf
     from pypdf.errors import PyPdfError
 
@@ -84,7 +100,12 @@ def _read(data: bytes) -> tuple[list[str], list[tuple[int, str]], str]:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise DocumentError("encrypted PDF")
-        pages = [unicodedata.normalize("NFKC", _page_text(page)) for page in reader.pages]
+        pages: list[str | list[str]] = [
+            unicodedata.normalize("NFKC", _page_text(page)) for page in reader.pages
+        ]
+        ruled = [n for n, page in enumerate(reader.pages) if _rules(page) >= MIN_RULES]
+        for n, lines in _table_pages(data, ruled).items():
+            pages[n] = lines
         try:
             outline = list(_walk_outline(reader.outline, 0))
         except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
@@ -132,6 +153,65 @@ def _page_text(page: PageObject) -> str:
             pieces.append(" ")
         pieces.append(run[0])
     return "".join(pieces)
+
+
+def _rules(page: PageObject) -> int:
+    """How many lines and rectangles the page's content draws (cheap: no layout analysis)."""
+    try:
+        contents = page.get_contents()
+        data = contents.get_data() if contents is not None else b""
+    except Exception:  # a damaged content stream only costs the table search
+        return 0
+    return len(_DRAW.findall(data))
+
+
+def _table_pages(data: bytes, candidates: list[int]) -> dict[int, list[str]]:
+    """page index -> its lines read by pdfplumber, for the `candidates` pages that hold a
+    ruled table: the text around the tables and each table's rows as `TableRow` lines."""
+    if not candidates:
+        return {}
+    import pdfplumber
+
+    found: dict[int, list[str]] = {}
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for n in candidates:
+            page = pdf.pages[n]
+            tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
+            if tables:
+                found[n] = _page_with_tables(page, tables)
+    return found
+
+
+def _page_with_tables(page, tables: list) -> list[str]:
+    """The page's lines top to bottom: text regions as lines, tables as `TableRow`s titled by
+    the line just above them when it is short (a caption or heading)."""
+    lines: list[str] = []
+    top = page.bbox[1]
+    for table in tables:
+        _, t_top, _, t_bottom = table.bbox
+        if t_top > top:
+            lines += _region_lines(page, top, t_top)
+        rows = [[" ".join((cell or "").split()) for cell in row] for row in table.extract()]
+        title = lines[-1] if lines and _is_caption(lines[-1]) else ""
+        lines += [TableRow(row) for row in table_lines(rows, title)]
+        top = max(top, t_bottom)
+    if top < page.bbox[3]:
+        lines += _region_lines(page, top, page.bbox[3])
+    return lines
+
+
+def _region_lines(page, top: float, bottom: float) -> list[str]:
+    x0, _, x1, _ = page.bbox
+    text = page.crop((x0, top, x1, bottom)).extract_text() or ""
+    return _lines(unicodedata.normalize("NFKC", text))
+
+
+def _is_caption(line: str) -> bool:
+    return len(line) <= MAX_HEADING_CHARS and not line.rstrip().endswith((".", ",", ";"))
+
+
+class TableRow(str):
+    """A line that is one table row: kept on a line of its own, never joined to a paragraph."""
 
 
 def _walk_outline(items: list, depth: int) -> Iterator[tuple[int, str]]:
@@ -225,6 +305,8 @@ def _mark_headings(lines: list[str], outline: list[tuple[int, str]]) -> dict[int
             wanted = _bare(title)
             for i in range(start, len(lines)):
                 line = lines[i]
+                if isinstance(line, TableRow):
+                    continue
                 if len(line) <= MAX_HEADING_CHARS and wanted and _bare(line) == wanted:
                     found[i] = depth + 2
                     start = i + 1
@@ -232,7 +314,7 @@ def _mark_headings(lines: list[str], outline: list[tuple[int, str]]) -> dict[int
         return found
     for i, line in enumerate(lines):
         match = _NUMBERED_HEADING.match(line)
-        if match and len(line) <= MAX_HEADING_CHARS:
+        if match and len(line) <= MAX_HEADING_CHARS and not isinstance(line, TableRow):
             found[i] = match.group(1).count(".") + 2
     return found
 
@@ -251,12 +333,19 @@ def _paragraphs(lines: list[str], headings: dict[int, int], dropped: Counter[str
             out.append(heading(headings[i], line))
             current = ""
             continue
+        if isinstance(line, TableRow):
+            if current:
+                out.append(body(current))
+                current = ""
+            _add_row(out, line, previous_row=i > 0 and isinstance(lines[i - 1], TableRow))
+            continue
         if _LIST_ITEM.match(line) and current:
             out.append(body(current))
             current = ""
         current = _join(current, line, vocabulary, dropped) if current else line
         next_starts_block = i + 1 in headings or (
-            i + 1 < len(lines) and _LIST_ITEM.match(lines[i + 1]) is not None
+            i + 1 < len(lines)
+            and (_LIST_ITEM.match(lines[i + 1]) is not None or isinstance(lines[i + 1], TableRow))
         )
         if len(line) < SHORT_LINE * usual or next_starts_block:
             out.append(body(current))
@@ -264,6 +353,14 @@ def _paragraphs(lines: list[str], headings: dict[int, int], dropped: Counter[str
     if current:
         out.append(body(current))
     return out
+
+
+def _add_row(out: list[str], row: str, *, previous_row: bool) -> None:
+    """Append a table row: to the rows before it, one per line, or as a new block."""
+    if previous_row and out:
+        out[-1] += "\n" + body(row)
+    else:
+        out.append(body(row))
 
 
 def _join(text: str, line: str, vocabulary: Counter[str], dropped: Counter[str]) -> str:
