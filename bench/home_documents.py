@@ -89,7 +89,7 @@ def answer_questions(questions: list[dict], model: Path | None) -> tuple[list[di
         reader = load_reader(model, config.answer.threads)
         answerer = Answerer.from_config(library, reader, config.answer)
         setup = {
-            "model": str(model),
+            "model": str(model.relative_to(ROOT) if model.is_relative_to(ROOT) else model),
             "documents": len(library.files),
             "passages": len(library),
             "top_k": answerer.top_k,
