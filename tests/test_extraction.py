@@ -311,6 +311,21 @@ def test_markdown_headings_lists_code_and_tables() -> None:
     assert "Part: seal; Interval: 2 years" in lines
 
 
+def test_plain_text_keeps_field_lines_apart() -> None:
+    text = (
+        "Visit: 2 September 2023\nEngineer: Mark Denton\n"
+        "Work done: annual service; cleaned\nthe trap\nCost: £85.00"
+    )
+    assert plain_text(text) == (
+        "Visit: 2 September 2023\nEngineer: Mark Denton\n"
+        "Work done: annual service; cleaned the trap\nCost: £85.00"
+    )
+    # a colon inside a wrapped sentence is not a field
+    assert plain_text("It is a long\nway from the station: take the bus.") == (
+        "It is a long way from the station: take the bus."
+    )
+
+
 def test_plain_text_is_reflowed_but_keeps_list_items() -> None:
     text = "The pump needs\na 12 volt supply.\n- one\n- two\n\n# not a heading"
     assert plain_text(text) == "The pump needs a 12 volt supply.\n- one\n- two\n\n\\# not a heading"

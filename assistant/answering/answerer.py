@@ -3,9 +3,9 @@ the best span, or "not found".
 
 The reader is anything with `answer(question, context) -> Span | None`
 (`assistant.qa.engine.QAEngine`). Each span is scored against the reader's no-answer score and
-with its passage's retrieval score (`selection.answer_score`); the best over the k passages
-wins. When it scores below `threshold`, or no passage matches the question at all, the
-answer is `NOT_FOUND`.
+with its passage's retrieval score (`selection.answer_score`), less a penalty when its passage
+is not about the question's subject (`subject`); the best over the k passages wins. When it
+scores below `threshold`, or no passage matches the question at all, the answer is `NOT_FOUND`.
 
 The work per question is bounded whatever the documents hold: each passage is read for at most
 `MAX_WINDOWS_PER_PASSAGE` model windows (and `documents.bounds.MAX_CHARS` characters), and the
@@ -25,6 +25,7 @@ from typing import Protocol
 
 from assistant.answering.replies import not_mentioned, sentence_around
 from assistant.answering.selection import answer_score, reader_score, worth_reading
+from assistant.answering.subject import Subject
 from assistant.answering.unmentioned import Vocabulary, unmentioned
 from assistant.config import AnswerConfig
 from assistant.documents.bounds import MAX_CHARS
@@ -98,6 +99,7 @@ class Answerer:
         self.threshold = threshold
         self.budget_seconds = budget_seconds
         self._vocabulary = Vocabulary.of(library)
+        self._subject = Subject.of(library, self._vocabulary)
 
     @classmethod
     def from_config(
@@ -132,10 +134,12 @@ class Answerer:
         hits = self.library.search(question, self.top_k)
         t1 = time.perf_counter()
         best: tuple[float, Span, Source, str] | None = None
+        absent_terms = self._subject.absent_terms(question)
         for hit in hits:
             if cancelled() or time.monotonic() > deadline:
                 break
-            if not worth_reading(hit, best[0] if best else None, self.threshold):
+            penalty = self._subject.penalty(question, hit, absent_terms)
+            if not worth_reading(hit, best[0] if best else None, self.threshold, penalty):
                 continue
             # passages of libraries loaded before the bounds existed can be longer
             context = hit.passage.text[:MAX_CHARS]
@@ -150,7 +154,7 @@ class Answerer:
             )
             if span is None or not span.text.strip():
                 continue
-            score = answer_score(reader_score(span), hit)
+            score = answer_score(reader_score(span), hit, penalty)
             if best is None or score > best[0]:
                 source = Source(hit.collection, hit.passage.file, hit.passage.position)
                 best = (score, span, source, hit.passage.text)

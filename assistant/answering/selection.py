@@ -42,13 +42,15 @@ def reader_score(span: Span) -> float:
     return span.score - NULL_WEIGHT * span.null_score
 
 
-def answer_score(reader: float, hit: Hit) -> float:
-    """The score of an answer with reader score `reader` found in the passage of `hit`."""
-    return reader + RETRIEVAL_WEIGHT * hit.score + COSINE_WEIGHT * hit.cosine
+def answer_score(reader: float, hit: Hit, penalty: float = 0.0) -> float:
+    """The score of an answer with reader score `reader` found in the passage of `hit`, less
+    the `penalty` of a passage that is not about the question (`assistant.answering.subject`)."""
+    return reader + RETRIEVAL_WEIGHT * hit.score + COSINE_WEIGHT * hit.cosine - penalty
 
 
-def worth_reading(hit: Hit, best: float | None, threshold: float) -> bool:
+def worth_reading(hit: Hit, best: float | None, threshold: float, penalty: float = 0.0) -> bool:
     """Whether the passage of `hit` could still change the answer: with a reader score of
-    MAX_READER_SCORE it would reach `threshold` and beat `best` (the best answer score so far)."""
-    ceiling = answer_score(MAX_READER_SCORE, hit)
+    MAX_READER_SCORE (and its `penalty`) it would reach `threshold` and beat `best` (the best
+    answer score so far)."""
+    ceiling = answer_score(MAX_READER_SCORE, hit, penalty)
     return ceiling >= threshold and (best is None or ceiling > best)

@@ -1,8 +1,9 @@
 """Plain text -> the shared layout: hard-wrapped paragraphs re-flowed, list items kept apart.
 
 Lines of a paragraph (blank-line separated) are joined with spaces, except that a line that
-starts like a list item ("-", "*", "•", "1.", "a)") starts a new line; a line starting with
-``#`` is escaped so that it is not read as a heading.
+starts like a list item ("-", "*", "•", "1.", "a)") or a field ("Serial number: HW28C-1907",
+a capitalised label of a few words and a colon) starts a new line; a line starting with ``#``
+is escaped so that it is not read as a heading.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from assistant.documents.extraction import body
 
 _ITEM = re.compile(r"^\s*(?:[-*+•]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)]\s)")
+_FIELD = re.compile(r"^[A-Z][\w'()/&-]*(?: [\w'()/&-]+){0,3}:\s+\S")
 
 
 def plain_text(text: str) -> str:
@@ -23,7 +25,7 @@ def plain_text(text: str) -> str:
             line = " ".join(line.split())
             if not line:
                 continue
-            if lines and not _ITEM.match(line):
+            if lines and not _ITEM.match(line) and not _FIELD.match(line):
                 lines[-1] += " " + line
             else:
                 lines.append(line)

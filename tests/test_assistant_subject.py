@@ -1,0 +1,79 @@
+"""An answer from a passage that is not about the question's subject scores lower: a question
+word no document contains, a name the passage lacks (real library, retrieval and QA engine
+with the oracle model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.library import LIBRARY_DOCS, load_stick
+from support.oracle import oracle_engine
+
+from assistant.answering.answerer import Answerer
+from assistant.answering.subject import (
+    ABSENT_TERM_PENALTY,
+    MISSING_NAME_PENALTY,
+    Subject,
+    question_words,
+)
+from assistant.answering.unmentioned import Vocabulary
+from assistant.retrieval.index import Library
+from assistant.shelf.store import open_library
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory) -> Library:
+    state = tmp_path_factory.mktemp("state")
+    load_stick(LIBRARY_DOCS, state)
+    return open_library(state)
+
+
+@pytest.fixture
+def subject(library) -> Subject:
+    return Subject.of(library, Vocabulary.of(library))
+
+
+def test_words_that_only_say_what_kind_of_answer_is_wanted_are_not_the_subject() -> None:
+    assert question_words("How long does the banana bread take to bake?") == [
+        ("banana", False),
+        ("bread", False),
+        ("bake", False),
+    ]
+    assert question_words("When is the first bus on Sunday from stop 12?") == [
+        ("first", False),
+        ("bus", False),
+        ("Sunday", True),
+        ("stop", False),
+        ("12", True),
+    ]
+
+
+def test_a_word_no_document_contains_is_counted(subject) -> None:
+    assert subject.absent_terms("When does the library open?") == 0
+    assert subject.absent_terms("Which libraries opened?") == 0  # stems: "opened" is "open"
+    assert subject.absent_terms("When does the library cafe open?") == 1
+    assert subject.absent_terms("How many eggs go into pancakes?") == 2
+
+
+def test_a_misspelt_word_or_initials_count_as_mentioned(subject) -> None:
+    assert subject.absent_terms("When does the libary open?") == 0
+    assert subject.absent_terms("When does the RCL open?") == 0  # Riverside Community Library
+
+
+def test_a_name_missing_from_the_answers_passage_costs_that_answer(library, subject) -> None:
+    (hit,) = library.search("When does the library open on Monday?", 1)
+    assert subject.penalty("When does the library open on Monday?", hit, 0) == 0
+    assert subject.penalty("When does the library open on Easter?", hit, 0) == (
+        MISSING_NAME_PENALTY
+    )
+    assert subject.penalty("When does the library open?", hit, 2) == 2 * ABSENT_TERM_PENALTY
+
+
+def test_the_answer_score_carries_the_penalty(library, tmp_path: Path) -> None:
+    engine = oracle_engine(tmp_path, {"nine in the morning": "open"})
+    answerer = Answerer(library, engine, top_k=3, threshold=0.0)
+    about = answerer.answer("When does the library open?")
+    off_subject = answerer.answer("When does the library cafe open?")
+    assert about.text == off_subject.text == "nine in the morning"
+    assert about.score - off_subject.score == pytest.approx(ABSENT_TERM_PENALTY, abs=0.01)
