@@ -19,6 +19,12 @@ from assistant.qa.answer_type import expected_kind, type_filter
         ("Which day is the bin collected?", "Tuesday", "green bin"),
         ("In what year did the museum open?", "1889", "the Victorians"),
         ("What is the price of a family ticket?", "£25", "two adults"),
+        ("How long does the banana bread bake?", "55–60 minutes", "180°C"),
+        ("How long is the walk?", "3 km", "along the river"),
+        ("What temperature is the fan oven?", "160°C", "gas mark"[:3]),
+        ("How heavy is the boiler?", "32 kg", "Comfort 28c"),
+        ("What is the claims phone number?", "0808 157 0318", "OHI-4471-2209"),
+        ("What number do I call to book a group visit?", "01632 960214", "1099999"),
     ],
 )
 def test_a_span_of_the_asked_kind_passes_and_others_are_refused(question, right, wrong) -> None:

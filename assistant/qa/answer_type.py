@@ -3,7 +3,8 @@
 A reader trained on encyclopaedia prose answers "What date is the bingo?" with "6pm" when both
 sit in the same table row, and "How much is a child ticket?" with a whole clause. The question's
 opening says what kind of thing is wanted ("how much" an amount, "what time" a time, "what
-year" a year); `type_filter` refuses spans that cannot be one, so the decoder takes the reader's
+year" a year, "how long" a duration or length, "what temperature", "how heavy", a phone
+number); `type_filter` refuses spans that cannot be one, so the decoder takes the reader's
 next best span of the right kind, or none from that passage.
 
 Only openings whose answer kind is unambiguous are used, and each kind is recognised broadly
@@ -43,6 +44,25 @@ _HAS_DATE = re.compile(
     r"\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{3,4}\b",
     re.IGNORECASE,
 )
+_UNITS_OF_TIME = (
+    "seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|nights?|weeks?|fortnights?|months?|"
+    "years?|yrs?|decades?|centuries|century|generations?|seasons?|terms?"
+)
+_UNITS_OF_LENGTH = (
+    "mm|cm|m|km|metres?|meters?|kilometres?|kilometers?|inch(?:es)?|in|foot|feet|ft|yards?|miles?"
+)
+# a duration or a length: a number (or "a", "an", "half") with its unit, or a span of time words
+_HAS_DURATION = re.compile(
+    rf"(?:\d|\b(?:{_NUMBER_WORDS}|a|an|few)\b)[\s–-]*(?:to|-|–|or|and)?[\s\d–-]*"
+    rf"(?:{_UNITS_OF_TIME}|{_UNITS_OF_LENGTH})\b|\b(?:overnight|all day|all night|until|till)\b",
+    re.IGNORECASE,
+)
+_HAS_TEMPERATURE = re.compile(r"\d\s*°|\bdegrees?\b|\bgas mark\b|\d\s*[CF]\b", re.IGNORECASE)
+_HAS_WEIGHT = re.compile(
+    r"\d\s*(?:kg|g|lbs?|oz|kilos?|kilograms?|grams?|pounds?|ounces?|stone|tonnes?)\b", re.I
+)
+# a telephone number: nine digits or more, in groups ("01632 960214", "+44 20 7946 0000")
+_HAS_PHONE = re.compile(r"\+?\d(?:[\s()-]*\d){8,}")
 _HAS_AMOUNT = re.compile(r"\d|\b(?:free|pounds?|pence|dollars?|euros?|cents?)\b|[£$€]", re.I)
 _HAS_YEAR = re.compile(r"\b\d{2,4}s?\b|\bcentury\b|\bcenturies\b|\bBC\b|\bAD\b", re.IGNORECASE)
 
@@ -55,6 +75,17 @@ _EXPECTED: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         _HAS_DATE,
     ),
     (re.compile(r"^\W*how (?:much|many|old)\b", re.IGNORECASE), _HAS_NUMBER),
+    (re.compile(r"^\W*(?:for )?how long\b", re.IGNORECASE), _HAS_DURATION),
+    (re.compile(r"^\W*(?:at )?what temperature\b", re.IGNORECASE), _HAS_TEMPERATURE),
+    (re.compile(r"^\W*how heavy\b|^\W*what does .* weigh\b", re.IGNORECASE), _HAS_WEIGHT),
+    (
+        re.compile(
+            r"\b(?:phone|telephone) number\b|^\W*what number (?:do|should|can) (?:i|we|you) "
+            r"(?:call|ring|phone)\b",
+            re.IGNORECASE,
+        ),
+        _HAS_PHONE,
+    ),
     (
         re.compile(r"^\W*what (?:is|was|are|were) the (?:price|cost|fee|charge)\b", re.I),
         _HAS_AMOUNT,
