@@ -241,7 +241,8 @@ def test_load_refusals_are_listed(tmp_path, capsys) -> None:
 
 def test_load_of_a_missing_folder(tmp_path, capsys) -> None:
     assert main(["load", "--state-dir", str(tmp_path / "s"), str(tmp_path / "none")]) == 2
-    assert capsys.readouterr().err.startswith("error: ")
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path / 'none'} does not exist")
+    assert not (tmp_path / "s").exists()  # no state folder (nor its lock) for a typo
 
 
 @pytest.mark.slow

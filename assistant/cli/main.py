@@ -14,6 +14,7 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from assistant.cli.args import finite_float, positive_int, utf8_text, wav_to_read, wav_to_write
 from assistant.cli.check import check_arguments, main_check
@@ -137,6 +138,10 @@ def _load_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> int:
+    # checked before the shelf is opened, so a mistyped path leaves no state folder behind
+    if not Path(args.path).is_dir():
+        what = "is not a folder" if Path(args.path).exists() else "does not exist"
+        raise UserError(f"{args.path} {what}: load takes the folder of your documents")
     shelf = build_shelf(load_config(args.config), args.state_dir)
     summary = shelf.load(
         args.path, name=args.name, replace_all=args.replace_all, progress=sys.stderr.isatty()
@@ -217,6 +222,8 @@ def _run(args: argparse.Namespace) -> int:
     status = daemon.run()
     if args.input is not None and status == 0 and daemon.turns == 0:
         raise UserError("the one turn did not complete (the log above says why)")
+    if args.output is not None:
+        log.info("everything said was written to %s", args.output)
     return status
 
 

@@ -250,5 +250,5 @@ class WavOutput:
                 out.writeframes(self._said)
         except OSError as err:
             raise AudioError(f"{self.path}: cannot write ({err.strerror})") from None
-        log.info("answer written to %s", self.path)
+        log.debug("written to %s", self.path)
         return True
