@@ -18,13 +18,17 @@ takes its settings from it (no part has defaults of its own that could disagree)
                 replaces every collection)
 
 The allowed engine names are the keys of `assistant.speech.engines.ENGINES` and
-`assistant.voice.tts.ENGINES`.
+`assistant.voice.tts.ENGINES`. The default state folder depends on who runs the assistant
+(`assistant.host`): /var/lib/qa-assistant for the service, ~/.local/state/qa-assistant for
+everyone else.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from assistant.host import default_state_dir
 
 # The model bundle this project trained and ships (models/<name>/ in the source tree; the
 # install script copies it to /opt/qa-assistant/models/bundle, where the installed config points).
@@ -39,7 +43,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class LibraryConfig:
-    state_dir: str = "/var/lib/qa-assistant"
+    # the service's /var/lib/qa-assistant, or the user's own folder (`assistant.host`)
+    state_dir: str = field(default_factory=lambda: str(default_state_dir()))
     max_file_mb: float = 20.0
     max_files: int = 500
     passage_min_words: int = 150

@@ -259,7 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--config",
         metavar="TOML",
-        help="configuration file (default: /etc/qa-assistant/config.toml)",
+        help="configuration file (default: ~/.config/qa-assistant/config.toml; the "
+        "service's user reads /etc/qa-assistant/config.toml)",
     )
     common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser = argparse.ArgumentParser(prog="qa-assistant", description=__doc__.splitlines()[0])
