@@ -5,7 +5,7 @@ takes its settings from it (no part has defaults of its own that could disagree)
 
     [library]   state_dir, max_file_mb, max_files, passage_min_words, passage_max_words
     [answer]    model (bundle folder), retriever (sentence-encoder bundle; "" = BM25 only),
-                threads, top_k, threshold, bm25_threshold, speak ("span" | "sentence")
+                threads, top_k, threshold, bm25_threshold, speak ("auto" | "sentence" | "span")
     [audio]     input_device, output_device, endpointing ("silero" | "energy" | "webrtcvad"),
                 energy_threshold_db, vad_aggressiveness, silence_seconds, start_timeout_seconds,
                 max_seconds, hold_to_talk, volume, tones, follow_up_seconds
@@ -63,7 +63,9 @@ class AnswerConfig:
     threshold: float = 7.1
     # the same for BM25 only (retriever = ""): the answer score then has no cosine term
     bm25_threshold: float = 3.4
-    speak: str = "span"  # "span": the bare answer; "sentence": the sentence that holds it
+    # "auto": the answer's sentence when short, else the answer in a short frame; "sentence":
+    # the sentence that holds it; "span": the bare answer (`assistant.answering.reply`)
+    speak: str = "auto"
 
     def not_found_threshold(self, retriever: bool) -> float:
         """`threshold` for answer scores with the retriever's cosine, else `bm25_threshold`."""

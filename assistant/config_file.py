@@ -28,7 +28,7 @@ _CHOICES: dict[str, Callable[[], Iterable[str]]] = {
     "asr.engine": lambda: ASR_ENGINES,
     "tts.engine": lambda: TTS_ENGINES,
     "usb.mode": lambda: ("add", "replace"),
-    "answer.speak": lambda: ("span", "sentence"),
+    "answer.speak": lambda: ("auto", "sentence", "span"),
 }
 _RANGES: dict[str, tuple[float, float]] = {
     "library.max_file_mb": (0.001, 10_000),

@@ -246,8 +246,8 @@ def test_usb_sticks_are_added_announced_and_answered_together(
         wait_for(lambda: daemon.turns == 4 and daemon.state.value == "idle")
         assert daemon.last_turn.source.collection == "sdb1"
     assert voice.said == [
-        "Loaded 2 documents from sda1.",
-        "Loaded 1 document from sdb1.",
+        "Loaded two documents from sda1.",
+        "Loaded one document from sdb1.",
         "nine in the morning",
         "half past six",
     ]
@@ -319,7 +319,7 @@ def test_a_load_finished_during_an_answer_is_applied_after_it(
         press(pins)
         wait_for(lambda: daemon.turns == 2 and daemon.state.value == "idle")
     assert seen == {"same answerer": True, "state": "speaking"}
-    assert voice.said == ["nine in the morning", "Reloaded 3 documents from library."]
+    assert voice.said == ["nine in the morning", "Reloaded three documents from library."]
 
 
 def said_after_loading(folder: Path, config, engine, pins, notify_socket) -> list[str]:
@@ -388,5 +388,5 @@ def test_two_sticks_plugged_in_together_are_both_loaded(
         wait_for(lambda: daemon.state.value == "idle")
         table.write_text(MOUNT_BASE + mount_line(1, first) + mount_line(2, second))
         wait_for(lambda: "sdb1" in " ".join(voice.said) and daemon.state.value == "idle")
-    assert " ".join(voice.said) == "Loaded 3 documents from sda1. Loaded 1 document from sdb1."
+    assert " ".join(voice.said) == "Loaded three documents from sda1. Loaded one document from sdb1."
     assert [c.name for c in Shelf(config).collections()] == ["sda1", "sdb1"]

@@ -83,6 +83,8 @@ def _ask_arguments(p: argparse.ArgumentParser) -> None:
 
 def _ask(args: argparse.Namespace) -> int:
     from assistant.answering.answerer import Answerer, load_reader
+    from assistant.answering.reply import reply_text
+    from assistant.voice.spoken_text import speakable
 
     config = load_config(args.config)
     if bool(args.audio) == bool(args.question.strip()):
@@ -101,16 +103,23 @@ def _ask(args: argparse.Namespace) -> int:
         heard, answer = ask_audio(config, answerer, args.audio)
     else:
         answer = answerer.answer(args.question)
+    # what the voice loop would say: the reply as people say it, after what it heard if unsure
+    unsure = heard is not None and heard.confidence is not None
+    unsure = unsure and heard.confidence < config.asr.say_heard_below
+    spoken = speakable(
+        reply_text(answer, config.answer.speak, heard.text.strip() if unsure else None)
+    )
     if args.json:
-        extra = {}
+        extra = {"spoken": spoken}
         if heard is not None:
-            extra = {"heard": heard.text, "heard_confidence": heard.confidence}
+            extra |= {"heard": heard.text, "heard_confidence": heard.confidence}
         print(json.dumps({**answer.to_json(), **extra}, ensure_ascii=False))
         return 0
     if heard is not None:
         sure = "" if heard.confidence is None else f" (confidence {heard.confidence:.2f})"
         print(f"heard: {heard.text}{sure}")
     print(answer.text)
+    print(f"says: {spoken}")
     if answer.score is not None:
         print(f"score: {answer.score:.2f}")
     if answer.found and answer.source is not None:

@@ -48,7 +48,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.answering.answerer import Answer, Source
-from assistant.answering.replies import heard_first, where_text
+from assistant.answering.replies import where_text
+from assistant.answering.reply import reply_text
 from assistant.config import Config
 from assistant.errors import SetupError
 from assistant.service.live_shelf import LiveShelf
@@ -58,6 +59,7 @@ from assistant.speech.spoken import SpokenQuestion
 from assistant.voice.audio import FRAME_BYTES, AudioError, AudioInput, AudioOutput
 from assistant.voice.button import Event, GpioButton, KeyboardButton, StatusLed
 from assistant.voice.endpointing import Endpointer
+from assistant.voice.spoken_text import speakable
 from assistant.voice.synthesis import Synthesizer
 from assistant.voice.tones import write_tones
 from assistant.voice.tts import render_ahead
@@ -385,11 +387,8 @@ class Daemon:
         log.info(
             "answer %r (score %s, source %s, %s)", answer.text, answer.score, where, answer.timings
         )
-        speak_sentence = self.config.answer.speak == "sentence" and answer.sentence
-        reply = answer.sentence if speak_sentence else answer.text
         unsure = turn.confidence is not None and turn.confidence < self.config.asr.say_heard_below
-        if unsure:
-            reply = heard_first(turn.question, reply, span=answer.found and not speak_sentence)
+        reply = reply_text(answer, self.config.answer.speak, turn.question if unsure else None)
         turn = replace(
             turn,
             answer=reply,
@@ -457,7 +456,8 @@ class Daemon:
     ) -> tuple[bool, dict[str, float]]:
         """Render and play `text` sentence by sentence, each played as soon as it is rendered:
         (False when `interrupted()` cut it short, the timings: first sentence rendered, and
-        speaking in all). Raises SetupError."""
+        speaking in all). `text` is said as people say it (`speakable`). Raises SetupError."""
+        text = speakable(text)
         log.info("saying: %s", text)
         started = time.monotonic()
         timings: dict[str, float] = {}

@@ -26,6 +26,7 @@ from assistant.service.notify import Notifier
 from assistant.speech.recognizer import Heard
 from assistant.voice.audio import SAMPLE_RATE, AudioError
 from assistant.voice.button import Event, GpioButton, StatusLed
+from assistant.voice.spoken_text import speakable
 from assistant.voice.tts import sentences
 from support.library import LIBRARY_DOCS, load_stick
 
@@ -101,9 +102,10 @@ class ScriptedRecognizer:
 
 
 def spoken(*texts: str) -> list[str]:
-    """What the voice renders when `texts` are said one after another: one render per
-    sentence (the daemon plays each sentence as soon as it is rendered)."""
-    return [piece for text in texts for piece in sentences(text)]
+    """What the voice renders when `texts` are said one after another: said as people say
+    them (`speakable`), one render per sentence (the daemon plays each as soon as it is
+    rendered)."""
+    return [piece for text in texts for piece in sentences(speakable(text))]
 
 
 class RecordingVoice:
