@@ -388,5 +388,7 @@ def test_two_sticks_plugged_in_together_are_both_loaded(
         wait_for(lambda: daemon.state.value == "idle")
         table.write_text(MOUNT_BASE + mount_line(1, first) + mount_line(2, second))
         wait_for(lambda: "sdb1" in " ".join(voice.said) and daemon.state.value == "idle")
-    assert " ".join(voice.said) == "Loaded three documents from sda1. Loaded one document from sdb1."
+    assert (
+        " ".join(voice.said) == "Loaded three documents from sda1. Loaded one document from sdb1."
+    )
     assert [c.name for c in Shelf(config).collections()] == ["sda1", "sdb1"]
