@@ -63,9 +63,12 @@ def test_one_turn_through_all_states(config, engine, pins, notify_socket) -> Non
     assert daemon.parts.led.shown[:5] == ["idle", "listening", "thinking", "speaking", "idle"]
 
 
-def test_a_press_while_speaking_stops_the_speech_and_listens(
+def test_a_press_while_speaking_stops_the_speech_and_waits(
     config, engine, pins, notify_socket
 ) -> None:
+    """The plain stop: quiet and idle, no listening and no "didn't hear" prompt; the next
+    press asks again."""
+
     def press_during_first_answer(play: int, block: int) -> None:
         if play == 1 and block == 2:
             press(pins)
@@ -83,12 +86,16 @@ def test_a_press_while_speaking_stops_the_speech_and_listens(
     with running(daemon):
         wait_for(lambda: daemon.state.value == "idle")
         press(pins)
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+        assert mic.opened == 1
+        press(pins)
         wait_for(lambda: daemon.turns == 2 and daemon.state.value == "idle")
-    assert states(notify_socket.messages())[1:9] == [
+    assert states(notify_socket.messages())[1:10] == [
         "idle",
         "listening",
         "thinking",
         "speaking",
+        "idle",
         "listening",
         "thinking",
         "speaking",
@@ -159,15 +166,14 @@ def test_a_thousand_turns_with_flat_memory(config, engine, pins, notify_socket, 
     caplog.set_level(logging.WARNING, logger="assistant")
     turns, marks = 1000, {}
 
-    def next_turn(play: int, block: int) -> None:
-        if block == 0:
-            pins.pin(LED_PIN).clear_states()  # the mock pin's own history of every LED change
-            if play in (100, turns):
-                marks[play] = tracemalloc.take_snapshot()
-            if play == turns:
-                daemon.stop()
-            else:
-                daemon.events.put(Event.PRESS)  # queued: read once idle again
+    def next_turn(play: int) -> None:
+        pins.pin(LED_PIN).clear_states()  # the mock pin's own history of every LED change
+        if play in (100, turns):
+            marks[play] = tracemalloc.take_snapshot()
+        if play == turns:
+            daemon.stop()
+        else:
+            daemon.events.put(Event.PRESS)  # after the answer: read once idle again
 
     mic = ScriptedMicrophone(speech(0.15))
     daemon, voice = make_daemon(
@@ -178,7 +184,7 @@ def test_a_thousand_turns_with_flat_memory(config, engine, pins, notify_socket, 
         microphone=mic,
         transcripts=["when does the library open"],
         blocks=1,
-        during=next_turn,
+        after=next_turn,
     )
     daemon.notifier = Notifier({})  # no manager: every notification is a no-op
     voice.said = _Counter()

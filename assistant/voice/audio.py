@@ -191,6 +191,8 @@ def with_volume(pcm: bytes, volume: float) -> bytes:
 
 
 class AudioOutput(Protocol):
+    volume: float  # software gain of what is played from now on
+
     def play(self, wav: Path, interrupted: Callable[[], bool]) -> bool: ...
 
 
