@@ -119,7 +119,8 @@ def _ask(args: argparse.Namespace) -> int:
         sure = "" if heard.confidence is None else f" (confidence {heard.confidence:.2f})"
         print(f"heard: {heard.text}{sure}")
     print(answer.text)
-    print(f"says: {spoken}")
+    if spoken != answer.text:
+        print(f"says: {spoken}")
     if answer.score is not None:
         print(f"score: {answer.score:.2f}")
     if answer.found and answer.source is not None:
