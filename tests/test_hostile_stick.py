@@ -436,7 +436,7 @@ def test_the_daemon_answers_while_it_loads_the_mixed_stick(
         mounts=MountWatcher([str(media)], mountinfo=table),
     )
     before = collections(config.state_dir)
-    loaded = "Loaded 6 documents from sda1."
+    loaded = "Loaded six documents from sda1."  # as the voice says it
     with running(daemon):
         wait_for(lambda: daemon.state.value == "idle")
         table.write_text(MOUNT_BASE + mount_line(1, stick))

@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
 
 # lowest first; a module may import its own floor's modules and those of the floors below
 FLOORS = [
-    {"errors", "config", "text", "engines"},
+    {"errors", "host", "config", "text", "engines"},
     {"qa"},
     {"documents"},
     {"retrieval"},

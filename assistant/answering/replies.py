@@ -7,14 +7,26 @@ import re
 from pathlib import PurePath
 
 # A sentence ends at . ! ? followed by whitespace and an upper-case letter, digit or quote, or
-# at a line break; "9.30" and "e.g. the" do not end one.
+# at a line break; "9.30", "e.g. the", "Dr. Shah" and "No. 12" do not end one.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])|\n+")
+_TITLES = {"Dr.", "Mr.", "Mrs.", "Ms.", "Prof.", "St.", "Mt.", "vs.", "e.g.", "i.e.", "cf."}
+
+
+def _ends_sentence(text: str, boundary: re.Match[str]) -> bool:
+    """False when the point before `boundary` is a title's or "No." before a number."""
+    if "\n" in boundary[0]:
+        return True
+    words = text[: boundary.start()].split()
+    word = words[-1] if words else ""
+    return word not in _TITLES and not (word == "No." and text[boundary.end() :][:1].isdigit())
 
 
 def sentence_around(text: str, start: int, end: int) -> str:
     """The sentence(s) of `text` that hold the characters `start:end` (whitespace-normalized)."""
     begin, finish = 0, len(text)
     for boundary in _SENTENCE_END.finditer(text):
+        if not _ends_sentence(text, boundary):
+            continue
         if boundary.end() <= start:
             begin = boundary.end()
         elif boundary.start() >= end:

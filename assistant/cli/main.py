@@ -14,6 +14,7 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from assistant.cli.args import finite_float, positive_int, utf8_text, wav_to_read, wav_to_write
 from assistant.cli.check import check_arguments, main_check
@@ -82,6 +83,8 @@ def _ask_arguments(p: argparse.ArgumentParser) -> None:
 
 def _ask(args: argparse.Namespace) -> int:
     from assistant.answering.answerer import Answerer, load_reader
+    from assistant.answering.reply import reply_text
+    from assistant.voice.spoken_text import speakable
 
     config = load_config(args.config)
     if bool(args.audio) == bool(args.question.strip()):
@@ -100,16 +103,24 @@ def _ask(args: argparse.Namespace) -> int:
         heard, answer = ask_audio(config, answerer, args.audio)
     else:
         answer = answerer.answer(args.question)
+    # what the voice loop would say: the reply as people say it, after what it heard if unsure
+    unsure = heard is not None and heard.confidence is not None
+    unsure = unsure and heard.confidence < config.asr.say_heard_below
+    spoken = speakable(
+        reply_text(answer, config.answer.speak, heard.text.strip() if unsure else None)
+    )
     if args.json:
-        extra = {}
+        extra = {"spoken": spoken}
         if heard is not None:
-            extra = {"heard": heard.text, "heard_confidence": heard.confidence}
+            extra |= {"heard": heard.text, "heard_confidence": heard.confidence}
         print(json.dumps({**answer.to_json(), **extra}, ensure_ascii=False))
         return 0
     if heard is not None:
         sure = "" if heard.confidence is None else f" (confidence {heard.confidence:.2f})"
         print(f"heard: {heard.text}{sure}")
     print(answer.text)
+    if spoken != answer.text:
+        print(f"says: {spoken}")
     if answer.score is not None:
         print(f"score: {answer.score:.2f}")
     if answer.found and answer.source is not None:
@@ -137,6 +148,10 @@ def _load_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> int:
+    # checked before the shelf is opened, so a mistyped path leaves no state folder behind
+    if not Path(args.path).is_dir():
+        what = "is not a folder" if Path(args.path).exists() else "does not exist"
+        raise UserError(f"{args.path} {what}: load takes the folder of your documents")
     shelf = build_shelf(load_config(args.config), args.state_dir)
     summary = shelf.load(
         args.path, name=args.name, replace_all=args.replace_all, progress=sys.stderr.isatty()
@@ -217,6 +232,8 @@ def _run(args: argparse.Namespace) -> int:
     status = daemon.run()
     if args.input is not None and status == 0 and daemon.turns == 0:
         raise UserError("the one turn did not complete (the log above says why)")
+    if args.output is not None:
+        log.info("everything said was written to %s", args.output)
     return status
 
 
@@ -252,7 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--config",
         metavar="TOML",
-        help="configuration file (default: /etc/qa-assistant/config.toml)",
+        help="configuration file (default: ~/.config/qa-assistant/config.toml; the "
+        "service's user reads /etc/qa-assistant/config.toml)",
     )
     common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser = argparse.ArgumentParser(prog="qa-assistant", description=__doc__.splitlines()[0])

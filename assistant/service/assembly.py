@@ -18,7 +18,7 @@ from assistant.service.live_shelf import LiveShelf
 from assistant.shelf.mounts import MountWatcher
 from assistant.shelf.shelf import Shelf
 from assistant.speech.document_speech import store_document_speech
-from assistant.speech.engines import VOSK_FALLBACK_SPOKEN, engine_label, make_recognizer
+from assistant.speech.engines import engine_label, make_recognizer
 from assistant.speech.recognizer import Recognizer
 from assistant.voice.audio import AudioInput, AudioOutput, Microphone, Speaker, WavInput, WavOutput
 from assistant.voice.button import Event, GpioButton, KeyboardButton, StatusLed
@@ -102,12 +102,12 @@ def build_daemon(
         led=build_led(config),
     )
     daemon = Daemon(config, parts, events, once=once)
-    fallback = recognizer.fallback_reason
-    if fallback and not once:
-        daemon.say_when_idle(VOSK_FALLBACK_SPOKEN)
+    # the fallback recognizer is reported here and by `check`, never aloud
     log.info(
         "listening with %s; speaking with %s",
-        "PocketSphinx (no usable Vosk model)" if fallback else engine_label(config.asr),
+        "PocketSphinx, the fallback recognizer (no usable Vosk model)"
+        if recognizer.fallback_reason
+        else engine_label(config.asr),
         TTS_ENGINES[config.tts.engine].label(config.tts),
     )
     return daemon

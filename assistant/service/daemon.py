@@ -10,9 +10,11 @@ mounts.
 
 - idle: a finished USB load is applied (the library swap happens only here, between turns)
   and announced; a press starts listening (or says that no documents are loaded); a double
-  press repeats the last answer, holding the button says where it was found.
+  press repeats the last answer, holding the button says where it was found; a triple press
+  enters the volume mode, and the keys "+" / "-" (PC mode) make it louder or quieter at once.
 - listening: a short tone, then the microphone is open (only here); the question ends on
-  silence, the maximum duration, a second press, or (hold-to-talk) the release. As soon as the
+  silence, the maximum duration, a second press, or (hold-to-talk) the release; holding the
+  button (or "s") stops listening without a word. As soon as the
   speaker has paused briefly, the audio so far is transcribed and answered in a worker
   (`SpokenQuestion.answer_so_far`); when the pause turns out to be the end of the question,
   that answer is used, so recognition and reading overlap the end-of-speech wait instead of
@@ -21,10 +23,14 @@ mounts.
   and SIGTERM honoured between model windows. When the recognizer's confidence in the
   question is below `asr.say_heard_below`, the reply starts with "I heard: <question>." so a
   misheard question is noticed.
+  A press, a hold or "s" while thinking drops the question: quiet, back to idle.
 - speaking: the reply is rendered sentence by sentence while it plays (`tts.render_ahead`),
-  then a "done" or "failed" tone ends the turn; a press stops it and listens again, a double
-  press repeats it, a hold says where it came from. With `audio.follow_up_seconds` the loop
-  then listens once more without a press.
+  then a "done" or "failed" tone ends the turn; a press, a hold or "s" stops it (the plain
+  stop: quiet, back to idle, no tone), a double press repeats it. With
+  `audio.follow_up_seconds` the loop then listens once more without a press.
+- volume: says how to use it; each press makes it louder, each double press quieter, said at
+  the new volume; a hold or 5 s without a press ends it. The volume is kept across restarts
+  (`assistant.service.volume`).
 
 Every failure a user can cause is spoken: nothing heard, no documents, no answer, a microphone
 that is gone. SIGTERM/SIGINT (and the end of keyboard input in PC mode) stop the loop within
@@ -48,16 +54,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.answering.answerer import Answer, Source
-from assistant.answering.replies import heard_first, where_text
+from assistant.answering.replies import where_text
+from assistant.answering.reply import reply_text
 from assistant.config import Config
 from assistant.errors import SetupError
 from assistant.service.live_shelf import LiveShelf
 from assistant.service.notify import Notifier
+from assistant.service.volume import louder, quieter, remember_volume, remembered_volume
 from assistant.speech.recognizer import Heard, Recognizer
 from assistant.speech.spoken import SpokenQuestion
 from assistant.voice.audio import FRAME_BYTES, AudioError, AudioInput, AudioOutput
 from assistant.voice.button import Event, GpioButton, KeyboardButton, StatusLed
 from assistant.voice.endpointing import Endpointer
+from assistant.voice.spoken_text import speakable
 from assistant.voice.synthesis import Synthesizer
 from assistant.voice.tones import write_tones
 from assistant.voice.tts import render_ahead
@@ -73,6 +82,12 @@ NO_DOCUMENTS = "No documents are loaded. Plug in a USB stick with your documents
 MIC_PROBLEM = "I can't use the microphone. Please check that it is plugged in."
 NOTHING_YET = "I haven't answered a question yet."
 NOT_FROM_DOCUMENTS = "I didn't find that answer in your documents."
+VOLUME_PROMPT = "Volume. Press for louder, double press for quieter."
+LOUDER_SAID, QUIETER_SAID = "Louder.", "Quieter."
+LOUDEST, QUIETEST = "This is the loudest.", "This is the quietest."
+VOLUME_MODE_SECONDS = 5.0  # the volume mode ends this long after its last press
+# what stops a turn in progress, quietly (the plain stop)
+STOPPING_GESTURES = (Event.PRESS, Event.HOLD, Event.CANCEL)
 # a pause this long (or half the end-of-question silence, if shorter) starts the early answer
 EARLY_ANSWER_PAUSE = 0.2
 
@@ -83,6 +98,7 @@ class State(enum.Enum):
     LISTENING = "listening"
     THINKING = "thinking"
     SPEAKING = "speaking"
+    VOLUME = "volume"  # the volume mode (a triple press)
 
 
 @dataclass(frozen=True)
@@ -149,11 +165,12 @@ class Daemon:
         folder = Path(self._tmp.name)
         self._tones = write_tones(folder) if config.audio.tones else {}
         self._early = ThreadPoolExecutor(max_workers=1, thread_name_prefix="early-answer")
-        self._pending: list[str] = []  # said the next time the loop is idle
-
-    def say_when_idle(self, text: str) -> None:
-        """Speak `text` the next time the loop is idle (before waiting for the button)."""
-        self._pending.append(text)
+        self._turn_cancelled = False  # a stop gesture came while thinking
+        # the hold that follows a press which stopped a turn is part of that stop
+        self._swallow_hold = False
+        self._released = False  # the press that opened listening is no longer down
+        self.volume = remembered_volume(config.state_dir, config.audio.volume)
+        parts.speaker.volume = self.volume
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -173,6 +190,7 @@ class Daemon:
             State.LISTENING: self._listening,
             State.THINKING: self._thinking,
             State.SPEAKING: self._speaking,
+            State.VOLUME: self._volume_mode,
         }
         try:
             if not self._wait_for_microphone():
@@ -237,17 +255,26 @@ class Daemon:
 
     def _idle(self, turn: Turn) -> Step:
         while not self._stopping.is_set():
-            news = [*self._pending, *self.parts.shelf.between_turns()]
-            self._pending.clear()
+            news = self.parts.shelf.between_turns()
             if news:
                 return State.SPEAKING, Turn(answer=" ".join(news))
             event = self._next_event()
+            if event is Event.HOLD and self._swallow_hold:
+                self._swallow_hold = False
+                continue
             if event is Event.PRESS:
+                self._swallow_hold = False
                 if self.parts.shelf.answerer is None:
                     return State.SPEAKING, Turn(answer=NO_DOCUMENTS, tone="failed")
                 return State.LISTENING, Turn()
+            if event is Event.HOLD:  # nothing to stop: where the last answer was found
+                event = Event.WHERE
             if event in (Event.REPEAT, Event.WHERE):
                 return State.SPEAKING, self._recall(event)
+            if event is Event.VOLUME:
+                return State.VOLUME, Turn()
+            if event in (Event.LOUDER, Event.QUIETER):
+                return State.SPEAKING, Turn(answer=self._step_volume(event is Event.LOUDER))
         return State.IDLE, turn
 
     def _recall(self, gesture: Event) -> Turn:
@@ -268,6 +295,7 @@ class Daemon:
 
     def _listening(self, turn: Turn) -> Step:
         self._drain_events()
+        self._released = turn.follow_up  # no press opened a follow-up
         self._play_tone("listening")
         audio = self.config.audio
         if turn.follow_up:
@@ -285,6 +313,13 @@ class Daemon:
                 while reason is None and not self._stopping.is_set():
                     self._tick()
                     reason = self._listening_event()
+                    if reason == "cancel":  # the plain stop: no question, no reply
+                        self._settle(early)
+                        log.info("listening stopped by the button")
+                        return State.IDLE, Turn()
+                    if reason is Event.VOLUME:
+                        self._settle(early)
+                        return State.VOLUME, Turn()
                     if isinstance(reason, Event):  # a gesture instead of a question
                         self._settle(early)
                         return State.SPEAKING, self._recall(reason)
@@ -357,39 +392,56 @@ class Daemon:
             return None
 
     def _listening_event(self) -> str | Event | None:
-        """A press ends the question early; in hold-to-talk mode so does the release. A double
-        press (REPEAT) or a hold (WHERE, not in hold-to-talk mode) is returned as the gesture."""
+        """A press ends the question early; in hold-to-talk mode so does the release. Holding
+        the press that opened listening is the idle gesture "where was it found" (WHERE; not
+        in hold-to-talk mode, where holding is talking); CANCEL stops listening ("cancel"). A
+        double press (REPEAT), WHERE or VOLUME is returned as the gesture; louder and quieter
+        change the volume at once."""
+        hold_to_talk = self.config.audio.hold_to_talk
         while True:
             event = self._poll_event()
             if event is None:
                 return None
             if event is Event.PRESS:
                 return "press"
-            if event is Event.RELEASE and self.config.audio.hold_to_talk:
-                return "release"
+            if event is Event.RELEASE:
+                self._released = True
+                if hold_to_talk:
+                    return "release"
             if event is Event.STOP:
                 return "stop"
-            if event is Event.REPEAT or (
-                event is Event.WHERE and not self.config.audio.hold_to_talk
-            ):
+            if event is Event.CANCEL:
+                return "cancel"
+            if event is Event.HOLD and not hold_to_talk:
+                return "cancel" if self._released else Event.WHERE
+            if event in (Event.LOUDER, Event.QUIETER):
+                self._set_volume((louder if event is Event.LOUDER else quieter)(self.volume))
+            if event in (Event.REPEAT, Event.WHERE, Event.VOLUME):
                 return event
 
     def _thinking(self, turn: Turn) -> Step:
         answerer = self.parts.shelf.answerer
         assert answerer is not None  # listening is only entered with a library
         started = time.monotonic()
+        self._turn_cancelled = False
+        kept: list[Event] = []
         # a prepared (early) answer was made for exactly this question: listening sets both
-        answer = turn.prepared or answerer.answer(turn.question, cancelled=self._thinking_cancelled)
+        answer = turn.prepared or answerer.answer(
+            turn.question, cancelled=lambda: self._thinking_cancelled(kept)
+        )
+        for event in kept:
+            self.events.put(event)
+        if self._turn_cancelled:
+            log.info("question dropped by the button")
+            self._swallow_hold = True
+            return State.IDLE, Turn()
         source = answer.source
         where = f"{source.collection}:{source.file}#{source.passage}" if source else "-"
         log.info(
             "answer %r (score %s, source %s, %s)", answer.text, answer.score, where, answer.timings
         )
-        speak_sentence = self.config.answer.speak == "sentence" and answer.sentence
-        reply = answer.sentence if speak_sentence else answer.text
         unsure = turn.confidence is not None and turn.confidence < self.config.asr.say_heard_below
-        if unsure:
-            reply = heard_first(turn.question, reply, span=answer.found and not speak_sentence)
+        reply = reply_text(answer, self.config.answer.speak, turn.question if unsure else None)
         turn = replace(
             turn,
             answer=reply,
@@ -400,10 +452,16 @@ class Daemon:
         )
         return State.SPEAKING, turn.timed(answer_ms=round((time.monotonic() - started) * 1000))
 
-    def _thinking_cancelled(self) -> bool:
-        """Polled before each passage and model window: feeds the watchdog; True when stopping."""
+    def _thinking_cancelled(self, kept: list[Event]) -> bool:
+        """Polled before each passage and model window: feeds the watchdog; True when stopping
+        or when a stop gesture came (other events are put in `kept`, for after the answer)."""
         self._tick()
-        return self._stopping.is_set()
+        while (event := self._poll_event()) is not None:
+            if event in STOPPING_GESTURES:
+                self._turn_cancelled = True
+            elif event is not Event.RELEASE:
+                kept.append(event)
+        return self._stopping.is_set() or self._turn_cancelled
 
     def _speaking(self, turn: Turn) -> Step:
         self._drain_events()
@@ -413,7 +471,9 @@ class Daemon:
             nonlocal gesture
             self._tick()
             while (event := self._poll_event()) is not None:
-                if event in (Event.PRESS, Event.REPEAT, Event.WHERE, Event.STOP):
+                if event in (Event.LOUDER, Event.QUIETER):  # from the next sentence on
+                    self._set_volume((louder if event is Event.LOUDER else quieter)(self.volume))
+                elif event is not Event.RELEASE:
                     gesture = event
                     return True
             return self._stopping.is_set()
@@ -441,14 +501,61 @@ class Daemon:
             f"{source.collection}:{source.file}#{source.passage}" if source else "-",
             turn.timings,
         )
-        if gesture is Event.PRESS and self.parts.shelf.answerer is not None:
-            log.info("speech interrupted by the button")
-            return State.LISTENING, Turn()
+        if gesture in STOPPING_GESTURES:
+            log.info("speech stopped by the button")
+            self._swallow_hold = gesture is Event.PRESS
+            return State.IDLE, turn
         if gesture in (Event.REPEAT, Event.WHERE):
             return State.SPEAKING, self._recall(gesture)
+        if gesture is Event.VOLUME:
+            return State.VOLUME, Turn()
         if completed and turn.question and self.config.audio.follow_up_seconds and not self.once:
             return State.LISTENING, Turn(follow_up=True)
         return State.IDLE, turn
+
+    def _volume_mode(self, turn: Turn) -> Step:
+        """Louder on each press, quieter on each double press, each said at the new volume;
+        a hold (or "s") or VOLUME_MODE_SECONDS without a press ends it."""
+        self._drain_events()
+        with contextlib.suppress(SetupError):
+            self._say_now(VOLUME_PROMPT)
+        deadline = time.monotonic() + VOLUME_MODE_SECONDS
+        while not self._stopping.is_set() and time.monotonic() < deadline:
+            event = self._next_event()
+            if event in (Event.HOLD, Event.CANCEL):
+                break
+            if event in (Event.PRESS, Event.VOLUME):  # VOLUME: a third quick press
+                event = self._press_or_double_press()
+            if event in (Event.LOUDER, Event.QUIETER, Event.REPEAT):
+                with contextlib.suppress(SetupError):
+                    self._say_now(self._step_volume(event is Event.LOUDER))
+                deadline = time.monotonic() + VOLUME_MODE_SECONDS
+        self._play_tone("done")
+        return State.IDLE, Turn()
+
+    def _press_or_double_press(self) -> Event:
+        """After a press in the volume mode: QUIETER when the button's REPEAT (a second quick
+        press) follows within the double-press window, else LOUDER."""
+        until = time.monotonic() + self.config.button.double_press_seconds + TICK
+        while time.monotonic() < until and not self._stopping.is_set():
+            if self._next_event() is Event.REPEAT:
+                return Event.QUIETER
+        return Event.LOUDER
+
+    def _step_volume(self, up: bool) -> str:
+        """One step louder (`up`) or quieter; what to say about it."""
+        volume = louder(self.volume) if up else quieter(self.volume)
+        if volume == self.volume:
+            return LOUDEST if up else QUIETEST
+        self._set_volume(volume)
+        return LOUDER_SAID if up else QUIETER_SAID
+
+    def _set_volume(self, volume: float) -> None:
+        """Play everything from now on at `volume`, and keep it for the next start."""
+        log.info("volume %.3g (was %.3g)", volume, self.volume)
+        self.volume = volume
+        self.parts.speaker.volume = volume
+        remember_volume(self.config.state_dir, volume, self.config.audio.volume)
 
     # --- helpers --------------------------------------------------------------------------------
 
@@ -457,7 +564,8 @@ class Daemon:
     ) -> tuple[bool, dict[str, float]]:
         """Render and play `text` sentence by sentence, each played as soon as it is rendered:
         (False when `interrupted()` cut it short, the timings: first sentence rendered, and
-        speaking in all). Raises SetupError."""
+        speaking in all). `text` is said as people say it (`speakable`). Raises SetupError."""
+        text = speakable(text)
         log.info("saying: %s", text)
         started = time.monotonic()
         timings: dict[str, float] = {}
@@ -501,10 +609,11 @@ class Daemon:
         return event
 
     def _drain_events(self) -> None:
-        """Drop presses made while busy; gestures (repeat, where) are kept, STOP stops."""
+        """Drop presses, holds and stops made while busy; the other gestures (repeat, where,
+        volume) are kept, STOP stops."""
         kept = []
         while (event := self._poll_event()) is not None:
-            if event in (Event.REPEAT, Event.WHERE):
+            if event in (Event.REPEAT, Event.WHERE, Event.VOLUME, Event.LOUDER, Event.QUIETER):
                 kept.append(event)
         for event in kept:
             self.events.put(event)

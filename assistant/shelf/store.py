@@ -26,7 +26,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -191,6 +191,8 @@ def load_folder(
             if isinstance(err, OSError):
                 raise LibraryError(f"{state}: cannot write the library ({err})") from None
             raise
+    # the whole load: reading, embedding, the speech model and the synced writes
+    summary = replace(summary, seconds=time.monotonic() - started)
     for line in summary.lines():
         log.info("%s", line)
     return summary

@@ -1,9 +1,9 @@
 """The speech recognizers by name (`asr.engine`): one table entry per engine.
 
 Vosk is the default. When its model is missing or unusable (a first boot before it is copied
-over), `make_recognizer` falls back to PocketSphinx with a warning, and the recognizer's
-`fallback_reason` says why (the daemon speaks `VOSK_FALLBACK_SPOKEN`), so the assistant still
-answers.
+over, or a PC), `make_recognizer` falls back to PocketSphinx and logs it (a warning on a
+Raspberry Pi, where the model belongs; information on a PC, which needs none); the
+recognizer's `fallback_reason` says why, for `qa-assistant check`. It is never said aloud.
 """
 
 from __future__ import annotations
@@ -12,15 +12,12 @@ import logging
 
 from assistant.config import AsrConfig
 from assistant.engines import Engine, pick
+from assistant.host import on_raspberry_pi
 from assistant.speech.pocketsphinx import PocketSphinxRecognizer
 from assistant.speech.recognizer import AsrError, Recognizer
 from assistant.speech.vosk import VoskRecognizer
 
 log = logging.getLogger(__name__)
-
-VOSK_FALLBACK_SPOKEN = (
-    "The Vosk speech model is not installed, so I am using a simpler speech recognizer."
-)
 
 
 def _vosk_or_pocketsphinx(config: AsrConfig) -> Recognizer:
@@ -28,7 +25,8 @@ def _vosk_or_pocketsphinx(config: AsrConfig) -> Recognizer:
     try:
         return VoskRecognizer(config.vosk_model, hints=config.vocabulary_hints)
     except AsrError as err:
-        log.warning("%s; using PocketSphinx until a Vosk model is installed", err)
+        level = logging.WARNING if on_raspberry_pi() else logging.INFO
+        log.log(level, "%s; using PocketSphinx until a Vosk model is installed", err)
         return PocketSphinxRecognizer(fallback_reason=str(err))
 
 

@@ -191,6 +191,8 @@ def with_volume(pcm: bytes, volume: float) -> bytes:
 
 
 class AudioOutput(Protocol):
+    volume: float  # software gain of what is played from now on
+
     def play(self, wav: Path, interrupted: Callable[[], bool]) -> bool: ...
 
 
@@ -250,5 +252,5 @@ class WavOutput:
                 out.writeframes(self._said)
         except OSError as err:
             raise AudioError(f"{self.path}: cannot write ({err.strerror})") from None
-        log.info("answer written to %s", self.path)
+        log.debug("written to %s", self.path)
         return True

@@ -1,10 +1,13 @@
 """The button (gpiozero, or the Enter key in PC mode) and the optional status LED.
 
 Buttons never act themselves: they put events into the daemon's event queue from gpiozero's (or
-the keyboard reader's) thread, and the daemon's main loop decides. Gestures: a press (PRESS, then
-RELEASE); a second press within `double_press_seconds` of the first (REPEAT: say the last answer
-again); holding the button for `hold_seconds` (WHERE: where was that answer found?). In PC mode,
-Enter is a press, "r" Enter a repeat, "w" Enter a where, and the end of input (Ctrl-D) stops.
+the keyboard reader's) thread, and the daemon's main loop decides what each means in its state
+(docs/controls.md). Gestures: a press (PRESS, then RELEASE); a second press within
+`double_press_seconds` of the first (REPEAT: say the last answer again), a third within as long
+of the second (VOLUME: the volume mode); holding the button for `hold_seconds` (HOLD: where was
+that answer found, or, while the assistant is busy, stop). In PC mode the keys are commands:
+Enter is a press, "r" Enter a repeat, "w" Enter a where, "s" Enter a stop (CANCEL), "+" / "-"
+Enter louder / quieter, and the end of input (Ctrl-D) stops the daemon.
 gpiozero picks its pin factory itself (lgpio on the Pi 5; `GPIOZERO_PIN_FACTORY` overrides;
 tests set `Device.pin_factory = MockFactory()`).
 """
@@ -29,9 +32,18 @@ log = logging.getLogger(__name__)
 class Event(enum.Enum):
     PRESS = "press"
     RELEASE = "release"
-    REPEAT = "repeat"
-    WHERE = "where"
-    STOP = "stop"
+    REPEAT = "repeat"  # a double press, "r": say the last answer again
+    WHERE = "where"  # "w": where was the last answer found
+    HOLD = "hold"  # a held button: WHERE when idle, CANCEL when busy
+    CANCEL = "cancel"  # "s": stop what is going on, quietly, and wait for the next press
+    VOLUME = "volume"  # a triple press: the volume mode (presses make it louder or quieter)
+    LOUDER = "louder"  # "+"
+    QUIETER = "quieter"  # "-"
+    STOP = "stop"  # the end of the daemon (Ctrl-D in PC mode)
+
+
+# what the first, second and third of quick presses mean
+QUICK_PRESSES = (Event.PRESS, Event.REPEAT, Event.VOLUME)
 
 
 class GpioButton:
@@ -56,39 +68,48 @@ class GpioButton:
         self._events = events
         self._double_press_seconds = config.double_press_seconds
         self._last_press = -math.inf
+        self._presses = 0  # presses in the current run of quick presses
         self._button.when_pressed = self._pressed
         self._button.when_released = lambda: events.put(Event.RELEASE)
-        self._button.when_held = lambda: events.put(Event.WHERE)
+        self._button.when_held = lambda: events.put(Event.HOLD)
 
     def _pressed(self) -> None:
+        """PRESS, REPEAT or VOLUME: the first, second or third of quick presses."""
         now = time.monotonic()
-        if now - self._last_press < self._double_press_seconds:
-            self._events.put(Event.REPEAT)
-            self._last_press = -math.inf  # a third press starts afresh
-        else:
-            self._events.put(Event.PRESS)
-            self._last_press = now
+        quick = now - self._last_press < self._double_press_seconds
+        self._presses = self._presses + 1 if quick else 1
+        self._last_press = now
+        self._events.put(QUICK_PRESSES[self._presses - 1])
+        if self._presses == len(QUICK_PRESSES):
+            self._last_press = -math.inf  # a fourth press starts afresh
 
     def close(self) -> None:
         self._button.close()
 
 
-KEYBOARD_COMMANDS = {"r": Event.REPEAT, "w": Event.WHERE}
+KEYBOARD_COMMANDS = {
+    "r": Event.REPEAT,
+    "w": Event.WHERE,
+    "s": Event.CANCEL,
+    "+": Event.LOUDER,
+    "-": Event.QUIETER,
+}
+KEYBOARD_HELP = (
+    "Press Enter to ask a question (or to stop the answer), r Enter to hear the answer again, "
+    "w Enter to hear where it was found, s Enter to stop, + Enter / - Enter for louder / "
+    "quieter, Ctrl-D to quit."
+)
 
 
 class KeyboardButton:
-    """PC mode: Enter is a press (and its release), "r" Enter a repeat, "w" Enter a where; the
-    end of input (Ctrl-D) stops the daemon."""
+    """PC mode: Enter is a press (and its release); "r", "w", "s", "+" and "-" Enter are the
+    commands of `KEYBOARD_COMMANDS`; the end of input (Ctrl-D) stops the daemon."""
 
     def __init__(self, events: queue.Queue[Event], stream: TextIO = sys.stdin) -> None:
         self._events = events
         self._stream = stream
         threading.Thread(target=self._read, name="keyboard", daemon=True).start()
-        print(
-            "Press Enter to ask a question, r Enter to hear the answer again, w Enter to hear "
-            "where it was found, Ctrl-D to quit.",
-            file=sys.stderr,
-        )
+        print(KEYBOARD_HELP, file=sys.stderr)
 
     def _read(self) -> None:
         for line in self._stream:

@@ -1,7 +1,8 @@
 """Text to speech, always rendered to a WAV file that `audio.Speaker` then plays.
 
 The voices are one module each (`assistant.voice.pyttsx3_voice`, the default;
-`assistant.voice.piper_voice` with `tts.engine = "piper"`), listed by name in `ENGINES`.
+`assistant.voice.piper_voice` with `tts.engine = "piper"`: the packaged voice unless
+`tts.piper_voice` names another), listed by name in `ENGINES`.
 
 `render` retries a failed synthesis once before raising `TtsError`, so a passing glitch never
 makes a silent turn and a lasting one is reported; `render_ahead` renders a reply sentence by
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from assistant.config import TtsConfig
 from assistant.engines import Engine, pick
-from assistant.voice.piper_voice import PiperSynthesizer
+from assistant.voice.piper_voice import PiperSynthesizer, voice_file, voice_label
 from assistant.voice.pyttsx3_voice import Pyttsx3Synthesizer
 from assistant.voice.synthesis import Synthesizer, TtsError
 
@@ -78,7 +79,7 @@ def render_ahead(synthesizer: Synthesizer, text: str, folder: Path) -> Iterator[
 ENGINES: dict[str, Engine[TtsConfig, Synthesizer]] = {
     "pyttsx3": Engine(Pyttsx3Synthesizer, lambda c: "espeak-ng voice (pyttsx3)"),
     "piper": Engine(
-        lambda c: PiperSynthesizer(c.piper_voice), lambda c: f"Piper voice {c.piper_voice}"
+        lambda c: PiperSynthesizer(voice_file(c.piper_voice)), lambda c: voice_label(c.piper_voice)
     ),
 }
 

@@ -26,6 +26,7 @@ from assistant.service.notify import Notifier
 from assistant.speech.recognizer import Heard
 from assistant.voice.audio import SAMPLE_RATE, AudioError
 from assistant.voice.button import Event, GpioButton, StatusLed
+from assistant.voice.spoken_text import speakable
 from assistant.voice.tts import sentences
 from support.library import LIBRARY_DOCS, load_stick
 
@@ -101,9 +102,10 @@ class ScriptedRecognizer:
 
 
 def spoken(*texts: str) -> list[str]:
-    """What the voice renders when `texts` are said one after another: one render per
-    sentence (the daemon plays each sentence as soon as it is rendered)."""
-    return [piece for text in texts for piece in sentences(text)]
+    """What the voice renders when `texts` are said one after another: said as people say
+    them (`speakable`), one render per sentence (the daemon plays each as soon as it is
+    rendered)."""
+    return [piece for text in texts for piece in sentences(speakable(text))]
 
 
 class RecordingVoice:
@@ -122,18 +124,22 @@ class RecordingVoice:
 
 
 class ScriptedSpeaker:
-    """ "Plays" in `blocks` steps, calling `during(index)` before each; checks the mic is off."""
+    """ "Plays" in `blocks` steps, calling `during(play, block)` before each and `after(play)`
+    once a play is complete; checks the mic is off."""
 
     def __init__(
         self,
         microphone: ScriptedMicrophone,
         blocks: int = 5,
         during: Callable[[int, int], None] = lambda play, block: None,
+        after: Callable[[int], None] = lambda play: None,
     ) -> None:
         self.microphone = microphone
         self.blocks = blocks
         self.during = during
+        self.after = after
         self.plays = 0
+        self.volume = 1.0  # set by the daemon
 
     def play(self, wav: Path, interrupted: Callable[[], bool]) -> bool:
         assert not self.microphone.open_now, "recording while speaking"
@@ -142,6 +148,7 @@ class ScriptedSpeaker:
             self.during(self.plays, block)
             if interrupted():
                 return False
+        self.after(self.plays)
         return True
 
 
@@ -206,11 +213,14 @@ def make_daemon(
     transcripts,
     blocks=5,
     during=lambda play, block: None,
+    after=lambda play: None,
     with_library=True,
     mounts=None,
     recognizer=None,
+    button=None,
 ):
-    """The daemon and its recording voice; `recognizer` replaces the scripted one."""
+    """The daemon and its recording voice; `recognizer` replaces the scripted one, `button`
+    (a ButtonConfig for BUTTON_PIN) the button without a double-press window."""
     if with_library:
         load_stick(LIBRARY_DOCS, config.state_dir)
     events: queue.Queue[Event] = queue.Queue()
@@ -221,9 +231,9 @@ def make_daemon(
         microphone=microphone,
         recognizer=recognizer,
         synthesizer=voice,
-        speaker=ScriptedSpeaker(microphone, blocks, during),
+        speaker=ScriptedSpeaker(microphone, blocks, during, after),
         button=GpioButton(
-            ButtonConfig(pin=BUTTON_PIN, bounce_time=0, double_press_seconds=0), events
+            button or ButtonConfig(pin=BUTTON_PIN, bounce_time=0, double_press_seconds=0), events
         ),
         led=RecordingLed(LedConfig(pin=LED_PIN, pwm=True)),
     )
