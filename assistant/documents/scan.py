@@ -296,6 +296,7 @@ def supported_types() -> str:
 def normalize_text(text: str) -> str:
     """Unix newlines, no trailing spaces, at most one blank line between paragraphs."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
-    text = re.sub(r"[ \t\u00a0]+\n", "\n", text)
+    # line by line: a regex for trailing spaces would rescan a long run of spaces from each one
+    text = "\n".join(line.rstrip(" \t\u00a0") for line in text.split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
