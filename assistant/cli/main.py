@@ -98,6 +98,11 @@ def _ask(args: argparse.Namespace) -> int:
         from assistant.speech.spoken import ask_audio
 
         heard, answer = ask_audio(config, answerer, args.audio)
+        if answer is None:
+            raise UserError(
+                f"I didn't hear a question in {args.audio} (silence or noise only?): "
+                "record it again"
+            )
     else:
         answer = answerer.answer(args.question)
     if args.json:
