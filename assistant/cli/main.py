@@ -19,6 +19,7 @@ from assistant.cli.args import finite_float, positive_int, utf8_text, wav_to_rea
 from assistant.cli.check import check_arguments, main_check
 from assistant.config import Config, ConfigError
 from assistant.config_file import load_config
+from assistant.documents.refusals import printable
 from assistant.errors import LibraryError
 from assistant.service import journal
 from assistant.service.assembly import build_shelf
@@ -151,24 +152,30 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _library(args: argparse.Namespace) -> int:
-    collections = build_shelf(load_config(args.config), args.state_dir).collections()
-    if not collections:
+    contents = build_shelf(load_config(args.config), args.state_dir).contents()
+    if not contents.collections and not contents.damaged:
         print("no documents are loaded; load some with: qa-assistant load PATH")
         return 0
     rows = [("name", "documents", "passages", "refusals", "loaded at")]
     rows += [
         (
-            c.name,
+            printable(c.name),  # a name from a stick could forge rows or move the cursor
             str(len(c.files)),
             str(len(c.passages)),
             str(len(c.manifest.get("refusals", []))),
-            c.manifest.get("loaded_at", "-"),
+            printable(c.manifest.get("loaded_at", "-")),
         )
-        for c in collections
+        for c in contents.collections
     ]
+    rows += [(printable(d.name), "damaged", "-", "-", "-") for d in contents.damaged]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    for damaged in contents.damaged:
+        print(
+            f"{printable(damaged.name)} is skipped: {damaged.reason}; load it again, or "
+            f"remove it with: qa-assistant forget {printable(damaged.name)}"
+        )
     return 0
 
 
