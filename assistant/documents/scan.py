@@ -12,7 +12,13 @@ everything it would not read:
 - binary or undecodable text, .txt/.md/.html that only decodes as text (`text_sniff`), encrypted or
   broken PDFs and .docx files, .docx zip bombs (`archive_check`, before parsing), files with
   no text, and any file a parser fails on (its exception's name is the reason);
-- folders that cannot be listed (the folder alone; the load goes on).
+- folders that cannot be listed (the folder alone; the load goes on);
+- files and folders that vanish while the folder is read (the load goes on: the stick is still
+  there, on the same device);
+- the part of a text beyond `MAX_CHARS_PER_FILE` characters (the rest of that file is loaded).
+
+Nothing is dropped without a refusal, and the folder is walked with a stack of its own, so a
+tree thousands of folders deep is read as any other.
 
 Nothing on the stick is executed: files are only opened for reading, sizes are checked before
 reading, and each read is capped at the limit (a file growing under us is cut, then refused).
@@ -61,7 +67,8 @@ SYSTEM_NAMES = frozenset(
     }
 )
 ZIP_SUFFIXES = (".docx",)  # checked by `archive_check` before they are parsed
-MAX_CHARS_PER_FILE = 5_000_000  # decompressed text cap (a .docx or .pdf can be a zip bomb)
+# the text loaded of one file (a .docx or .pdf can be a zip bomb); the rest is a refusal
+MAX_CHARS_PER_FILE = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -107,10 +114,34 @@ class SourceGone(OSError):
 _MEDIUM_ERRORS = frozenset({errno.EIO, errno.ENODEV, errno.ENXIO, errno.ESTALE, errno.ENOENT})
 
 
-def _os_error(err: OSError, what: str) -> DocumentError:
+def _os_error(err: OSError, what: str, root: _Root) -> DocumentError:
+    """The refusal of one file for `err`; raises SourceGone when the medium is the problem."""
+    if err.errno == errno.ENOENT and root.present():
+        return DocumentError("vanished during the load")
     if err.errno in _MEDIUM_ERRORS:
         raise SourceGone(err.errno, f"{what}: {err.strerror} (was the stick removed?)")
     return DocumentError(f"{what} ({err.strerror})")
+
+
+@dataclass(frozen=True)
+class _Root:
+    """The folder being read, resolved, and the device it is on when the scan starts."""
+
+    path: Path
+    device: int
+
+    @classmethod
+    def of(cls, folder: Path) -> _Root:
+        real = folder.resolve()
+        return cls(real, os.stat(real).st_dev)
+
+    def present(self) -> bool:
+        """Whether the folder is still there on the same device: not unmounted (a mount point
+        left behind is on the device of the folder it is in)."""
+        try:
+            return os.stat(self.path).st_dev == self.device
+        except OSError:
+            return False
 
 
 def scan_folder(folder: str | Path, limits: Limits | None = None) -> ScanResult:
@@ -127,7 +158,7 @@ def scan_folder(folder: str | Path, limits: Limits | None = None) -> ScanResult:
         raise FileNotFoundError(f"{root}: no such folder")
     if not root.is_dir():
         raise NotADirectoryError(f"{root}: not a folder")
-    real_root = root.resolve()
+    real_root = _Root.of(root)
     documents: list[Document] = []
     refusals: list[Refusal] = []
 
@@ -135,7 +166,7 @@ def scan_folder(folder: str | Path, limits: Limits | None = None) -> ScanResult:
         log.debug("refused %s: %s", name, reason)  # the load summary groups them
         refusals.append(Refusal(name, reason))
 
-    for path in _walk(root, refuse):
+    for path in _walk(root, real_root, refuse):
         name = printable(path.relative_to(root).as_posix())
         if path.suffix.lower() not in READERS:
             refuse(name, f"unsupported file type {path.suffix or '(none)'}")
@@ -145,6 +176,9 @@ def scan_folder(folder: str | Path, limits: Limits | None = None) -> ScanResult:
             continue
         try:
             text = read_document(path, real_root, limits.max_file_bytes)
+            if len(text) > MAX_CHARS_PER_FILE:
+                refuse(name, f"cut at {MAX_CHARS_PER_FILE} characters (the rest is not loaded)")
+                text = text[:MAX_CHARS_PER_FILE]
         except DocumentError as err:
             refuse(name, str(err))
             continue
@@ -159,41 +193,59 @@ def scan_folder(folder: str | Path, limits: Limits | None = None) -> ScanResult:
     return ScanResult(documents, refusals)
 
 
-def _walk(root: Path, refuse: Callable[[str, str], None]) -> Iterator[Path]:
-    """Candidate files under `root`, sorted, skipping hidden/system entries and folder links."""
+def _walk(root: Path, real_root: _Root, refuse: Callable[[str, str], None]) -> Iterator[Path]:
+    """Candidate files under `root`, sorted, folder by folder depth first (as `os.walk`), with
+    a stack instead of recursion; hidden/system entries and folder links are refused."""
 
-    def fail(err: OSError) -> None:
-        if err.errno in _MEDIUM_ERRORS or Path(err.filename) == root:
-            raise SourceGone(err.errno, f"cannot list {err.filename}: {err.strerror}")
-        rel = printable(Path(err.filename).relative_to(root).as_posix())
-        refuse(rel + "/", f"unreadable folder ({err.strerror})")
+    def rel(path: Path) -> str:
+        return printable(path.relative_to(root).as_posix())
 
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=fail):
-        here = Path(dirpath)
-        kept = []
-        for d in sorted(dirnames):
-            rel = printable((here / d).relative_to(root).as_posix())
-            if _is_hidden_or_system(d):
-                refuse(rel + "/", "hidden or system folder")
-            elif (here / d).is_symlink():
-                refuse(rel + "/", "symlinked folder (not followed)")
+    folders = [root]
+    while folders:
+        here = folders.pop()
+        try:
+            with os.scandir(here) as listing:
+                entries = list(listing)
+        except OSError as err:
+            if here == root or err.errno in _MEDIUM_ERRORS - {errno.ENOENT}:
+                raise SourceGone(err.errno, f"cannot list {here}: {err.strerror}") from None
+            if err.errno == errno.ENOENT and not real_root.present():
+                raise SourceGone(err.errno, f"cannot list {here}: {err.strerror}") from None
+            if err.errno == errno.ENOENT:
+                refuse(rel(here) + "/", "folder vanished during the load")
             else:
-                kept.append(d)
-        dirnames[:] = kept
-        for f in sorted(filenames):
-            rel = printable((here / f).relative_to(root).as_posix())
+                refuse(rel(here) + "/", f"unreadable folder ({err.strerror})")
+            continue
+        subfolders, files = [], []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()  # a link to a folder counts as one, as in os.walk
+            except OSError:
+                is_dir = False
+            (subfolders if is_dir else files).append(entry.name)
+        kept = []
+        for d in sorted(subfolders):
+            if _is_hidden_or_system(d):
+                refuse(rel(here / d) + "/", "hidden or system folder")
+            elif (here / d).is_symlink():
+                refuse(rel(here / d) + "/", "symlinked folder (not followed)")
+            else:
+                kept.append(here / d)
+        for f in sorted(files):
             if _is_hidden_or_system(f):
-                refuse(rel, "hidden or system file")
+                refuse(rel(here / f), "hidden or system file")
             else:
                 yield here / f
+        folders.extend(reversed(kept))
 
 
 def _is_hidden_or_system(name: str) -> bool:
     return name.startswith((".", "~$")) or name.lower() in SYSTEM_NAMES
 
 
-def read_document(path: Path, real_root: Path, max_bytes: int) -> str:
-    """The text of one file, after the link, file-type and size checks; raises DocumentError."""
+def read_document(path: Path, root: _Root, max_bytes: int) -> str:
+    """The whole text of one file under `root`, after the link, file-type and size checks;
+    raises DocumentError."""
     if path.is_symlink():
         try:
             real = path.resolve(strict=True)
@@ -201,12 +253,12 @@ def read_document(path: Path, real_root: Path, max_bytes: int) -> str:
             raise DocumentError("broken symlink") from None
     else:
         real = path.resolve()
-    if path.is_symlink() and not real.is_relative_to(real_root):
+    if path.is_symlink() and not real.is_relative_to(root.path):
         raise DocumentError("symlink to outside the loaded folder (not followed)")
     try:
         info = os.stat(real)
     except OSError as err:
-        raise _os_error(err, "cannot stat") from None
+        raise _os_error(err, "cannot stat", root) from None
     if not stat.S_ISREG(info.st_mode):
         raise DocumentError("not a regular file")
     if info.st_size == 0:
@@ -220,13 +272,13 @@ def read_document(path: Path, real_root: Path, max_bytes: int) -> str:
         with os.fdopen(fd, "rb") as f:
             data = f.read(max_bytes + 1)
     except OSError as err:
-        raise _os_error(err, "cannot read") from None
+        raise _os_error(err, "cannot read", root) from None
     if len(data) > max_bytes:
         raise DocumentError(f"too large (over the limit of {max_bytes} bytes)")
     suffix = path.suffix.lower()
     if suffix in ZIP_SUFFIXES and (problem := zip_problem(data)):
         raise DocumentError(problem)
-    text = normalize_text(READERS[suffix](data))[:MAX_CHARS_PER_FILE]
+    text = normalize_text(READERS[suffix](data))
     if not text.strip():
         raise DocumentError("no text found")
     # only bytes decoded as text can be noise; a PDF's or .docx's parser knows it holds text
