@@ -6,6 +6,7 @@ half-switched shelf."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import tracemalloc
 from pathlib import Path
@@ -24,9 +25,25 @@ from assistant.retrieval.encoder import SentenceEncoder
 from assistant.service.live_shelf import LiveShelf
 from assistant.shelf import catalog
 from assistant.shelf.shelf import Shelf
-from assistant.shelf.store import EMBEDDINGS, MANIFEST, PASSAGES, load_folder, open_shelf
+from assistant.shelf.store import (
+    EMBEDDINGS,
+    MANIFEST,
+    PASSAGES,
+    forget,
+    load_folder,
+    open_shelf,
+)
 
 PETS = "Guinea pigs eat fresh hay and vegetables every day.\n"
+
+
+@pytest.fixture(autouse=True)
+def _no_stale_log_handler() -> None:
+    """`main` logs to the stderr of the test that called it (captured, closed since): a later
+    test's log must not go there."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if type(h) is logging.StreamHandler]:
+        root.removeHandler(handler)
 
 
 @pytest.fixture
@@ -347,3 +364,41 @@ def test_the_load_summary_time_includes_embedding(tmp_path: Path, monkeypatch) -
     summary = load_folder(LIBRARY_DOCS, tmp_path, LibraryConfig(), encoder=SlowEncoder())
     assert summary.seconds >= 0.5
     assert f"in {summary.seconds:.1f} s" in summary.lines()[0]
+
+
+# --- names --------------------------------------------------------------------------------------
+
+
+def test_a_name_in_nfc_and_nfd_is_one_collection(state: Path, tmp_path: Path) -> None:
+    """ "café" typed in NFC and read in NFD became two identical-looking collections."""
+    nfc, nfd = "caf\u00e9", "cafe\u0301"
+    load_folder(tmp_path / "pets", state, LibraryConfig(), name=nfd)
+    summary = load_folder(tmp_path / "pets", state, LibraryConfig(), name=nfc)
+    assert summary.replaced
+    assert [c.name for c in open_shelf(state).collections] == ["library", "pets", nfc]
+    forget(state, nfd)
+    assert [c.name for c in open_shelf(state).collections] == ["library", "pets"]
+
+
+def test_names_that_forge_rows_or_move_the_cursor_are_shown_escaped(
+    state: Path, config: Path, tmp_path: Path, capsys
+) -> None:
+    forged = "evil\nfake  99  99  0  2026\x1b[2J"
+    load_folder(tmp_path / "pets", state, LibraryConfig(), name=forged)
+    status, out, _ = run(capsys, "library", "--config", str(config))
+    assert status == 0
+    rows = out.splitlines()
+    assert len(rows) == 4 and "\x1b" not in out
+    assert rows[3].startswith("evil\\nfake  99  99  0  2026\\x1b[2J ")
+
+
+def test_control_characters_in_a_question_are_not_echoed(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    engine = oracle_engine(tmp_path, {"nine in the morning": "open"})
+    monkeypatch.setattr(answering, "load_reader", lambda model, threads: engine)
+    question = "does the library keep zebras\x1b[2J\x1b]0;owned\x07\n?"
+    status, out, _ = run(capsys, "ask", "--docs", str(LIBRARY_DOCS), "--model", "m", question)
+    assert status == 0
+    assert out.splitlines()[0].startswith("Your documents don't mention ")
+    assert "\x1b" not in out and "\x07" not in out

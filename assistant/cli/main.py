@@ -120,7 +120,8 @@ def _ask(args: argparse.Namespace) -> int:
         print(f"score: {answer.score:.2f}")
     if answer.found and answer.source is not None:
         source = answer.source
-        print(f"source: {source.file}, passage {source.passage} ({source.collection})")
+        where = f"{source.file}, passage {source.passage} ({printable(source.collection)})"
+        print(f"source: {where}")
     stages = (f"{k.removesuffix('_ms')} {v:.0f} ms" for k, v in answer.timings.items())
     print("timings: " + ", ".join(stages))
     return 0

@@ -26,9 +26,11 @@ Names are made printable (`refusals.printable`: undecodable bytes and control ch
 escaped) before they reach the library, the summary or the log.
 
 Each format has a reader (`pdf_text`, `docx_text`, `html_document`, `markdown_text`,
-`plain_text`) whose extraction lives in `assistant.documents.extraction`: the text comes out in
-one layout, headings as ``#`` lines and lines that must stay apart (list items, definitions,
-table rows) on lines of their own (`assistant.documents.passages` cuts it into passages).
+`plain_text`); .txt, .md and .html are decoded by `assistant.documents.charset` (an HTML
+page's declared charset first), and each extraction lives in `assistant.documents.extraction`:
+the text comes out in one layout, headings as ``#`` lines and lines that must stay apart (list
+items, definitions, table rows) on lines of their own (`assistant.documents.passages` cuts it
+into passages).
 """
 
 from __future__ import annotations
@@ -44,13 +46,14 @@ from pathlib import Path
 
 from assistant.config import LibraryConfig
 from assistant.documents.archive_check import zip_problem
+from assistant.documents.charset import declared_charset, decode_text
 from assistant.documents.extraction.docx import docx_text
 from assistant.documents.extraction.html import html_to_text
 from assistant.documents.extraction.markdown import markdown_to_text
 from assistant.documents.extraction.pdf import pdf_text
 from assistant.documents.extraction.plain import plain_text as reflow_plain_text
 from assistant.documents.refusals import printable
-from assistant.documents.text_sniff import text_problem, utf16_encoding
+from assistant.documents.text_sniff import text_problem
 from assistant.errors import DocumentError
 
 log = logging.getLogger(__name__)
@@ -288,32 +291,6 @@ def read_document(path: Path, root: _Root, max_bytes: int) -> str:
     return text
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 (with a BOM, or recognized without), else
-    cp1252/latin-1; binary is refused.
-
-    Data with NUL bytes (and not UTF-16) or with many control characters is binary.
-    """
-    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else utf16_encoding(data)
-    if encoding is not None:
-        try:
-            return data[: len(data) // 2 * 2].decode(encoding)
-        except UnicodeDecodeError:
-            raise DocumentError("undecodable text (bad UTF-16)") from None
-    if b"\x00" in data:
-        raise DocumentError("binary file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")
-    if text_problem(text) == "binary file":
-        raise DocumentError("binary file")
-    return text
-
-
 def markdown_text(data: bytes) -> str:
     """A Markdown file in the shared layout (`assistant.documents.extraction.markdown`)."""
     return markdown_to_text(decode_text(data))
@@ -325,8 +302,9 @@ def plain_text(data: bytes) -> str:
 
 
 def html_document(data: bytes) -> str:
-    """An HTML page's visible text in the shared layout (`extraction.html`)."""
-    return html_to_text(decode_text(data))
+    """An HTML page's visible text in the shared layout (`extraction.html`), in the charset it
+    declares (`charset.declared_charset`) when it declares one."""
+    return html_to_text(decode_text(data, declared_charset(data)))
 
 
 # suffix (lower case) -> the reader of a file's bytes; what a load accepts is exactly this table
@@ -345,9 +323,16 @@ def supported_types() -> str:
     return " ".join(READERS)
 
 
+# control characters other than tab and newline: a terminal escape in an answer printed by
+# `qa-assistant ask` would act on the terminal
+_CONTROLS = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)])
+
+
 def normalize_text(text: str) -> str:
-    """Unix newlines, no trailing spaces, at most one blank line between paragraphs."""
+    """Unix newlines, no other control characters, no trailing spaces, at most one blank line
+    between paragraphs."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    text = text.translate(_CONTROLS)
     # line by line: a regex for trailing spaces would rescan a long run of spaces from each one
     text = "\n".join(line.rstrip(" \t\u00a0") for line in text.split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", text)

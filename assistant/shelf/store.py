@@ -41,7 +41,7 @@ import numpy as np
 from assistant.config import LibraryConfig
 from assistant.documents.collection import Collection
 from assistant.documents.passages import Passage, split_passages
-from assistant.documents.refusals import summary_lines
+from assistant.documents.refusals import printable, summary_lines
 from assistant.documents.scan import Document, Limits, Refusal, scan_folder, supported_types
 from assistant.errors import LibraryError
 from assistant.retrieval.encoder import SentenceEncoder
@@ -211,7 +211,7 @@ class LoadSummary:
         verb = "reloaded" if self.replaced else "loaded"
         out = [
             f"{verb} {len(self.documents)} document(s), {self.passages} passage(s) "
-            f"from {self.source} as collection {self.name!r} in {self.seconds:.1f} s"
+            f"from {printable(self.source)} as collection {self.name!r} in {self.seconds:.1f} s"
         ]
         out += [f"  {line}" for line in summary_lines(self.refusals)]
         return out
