@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.cli.args import finite_float, positive_int, utf8_text, wav_to_read, wav_to_write
+from assistant.cli.args import finite_float, top_k, utf8_text, wav_to_read, wav_to_write
 from assistant.cli.check import check_arguments, main_check
 from assistant.config import Config, ConfigError
 from assistant.config_file import load_config
@@ -65,9 +65,7 @@ def _ask_arguments(p: argparse.ArgumentParser) -> None:
     where.add_argument("--library", metavar="DIR", help="a state folder or stored library")
     where.add_argument("--docs", metavar="PATH", help="answer from this folder, read now")
     p.add_argument("--model", metavar="BUNDLE", help="QA model bundle (default: answer.model)")
-    p.add_argument(
-        "-k", "--top-k", type=positive_int, help="passages to read (default: answer.top_k)"
-    )
+    p.add_argument("-k", "--top-k", type=top_k, help="passages to read (default: answer.top_k)")
     p.add_argument(
         "--threshold", type=finite_float, help="minimum score (default: answer.threshold)"
     )
