@@ -8,12 +8,13 @@ from __future__ import annotations
 import random
 import re
 import time
+import tracemalloc
 from collections.abc import Callable
 
 import pytest
 
 from assistant.documents.extraction import markdown
-from assistant.documents.extraction.html import MAX_OPEN, html_to_text
+from assistant.documents.extraction.html import MAX_ATTRIBUTES, MAX_OPEN, html_to_text
 from assistant.documents.extraction.markdown import markdown_to_text
 from assistant.documents.extraction.plain import plain_text
 from assistant.documents.scan import normalize_text
@@ -115,6 +116,23 @@ def test_html_nested_beyond_the_open_element_bound_is_refused() -> None:
     """Alternating tags cannot share a run: each is an open element of its own."""
     with pytest.raises(DocumentError, match=f"nested too deeply \\(over {MAX_OPEN} open"):
         html_to_text("<a><b>" * MAX_OPEN)
+
+
+def test_html_attributes_cost_bounded_memory() -> None:
+    """The standard library's start-tag pattern kept about 570 bytes per attribute (a tag of
+    300,000 attributes: 170 MB), and its parser lists every attribute before it reports the tag:
+    a tag of over MAX_ATTRIBUTES is refused, and a long attribute value costs its length."""
+    with pytest.raises(DocumentError, match=f"HTML tag with over {MAX_ATTRIBUTES} attributes"):
+        html_to_text("<a " + "b " * 1_000_000 + ">")
+    image = '<img src="data:image/png;base64,' + "QUJD" * 500_000 + '">'
+    many = "<a " + "b " * (MAX_ATTRIBUTES - 1) + ">"
+    tracemalloc.start()
+    try:
+        assert html_to_text(f"<p>{image}{many}words</p>" * 3) == "words\n\nwords\n\nwords"
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 << 20
 
 
 def test_html_unterminated_at_the_end_runs_to_the_end() -> None:

@@ -20,6 +20,8 @@ nesting nor thousands of unclosed tags cost more per tag; a page with over `MAX_
 open runs is refused. The standard library's parser is fed in growing chunks, and a tag, comment
 or declaration still unterminated at the end of the page is dropped with everything after it (as
 HTML5 does: it runs to the end of the file) instead of being re-scanned from each of its ``<``.
+A start tag's extent is found with memory that does not grow with its attributes, and a tag of
+over `MAX_ATTRIBUTES` attributes is refused (the parser lists them all before reporting it).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import html.parser
 import re
 import sys
 from collections import Counter
+from itertools import islice
 
 from assistant.documents.extraction import Extraction, body, heading
 from assistant.errors import DocumentError
@@ -42,6 +45,33 @@ _NAVIGATION = re.compile(
     r"(?:^|[\s_-])(?:toc|nav|navbar|navigation|menu|breadcrumbs?)(?:$|[\s_-])", re.IGNORECASE
 )
 VOID = frozenset("br hr img input meta link area base col embed source track wbr".split())
+# How far a start tag extends: html.parser's own pattern (Python 3.11), with the attribute
+# repetition possessive. Nothing after it can fail, so the match is the same, but the regex
+# engine keeps no backtracking state per attribute (about 570 bytes each: 300,000 attributes
+# took 170 MB).
+_START_TAG_EXTENT = re.compile(
+    r"""
+  <[a-zA-Z][^\t\n\r\f />\x00]*       # tag name
+  (?:[\s/]*                          # optional whitespace before attribute name
+    (?:(?<=['"\s/])[^\s/>][^\s/=>]*  # attribute name
+      (?:\s*=+\s*                    # value indicator
+        (?:'[^']*'                   # LITA-enclosed value
+          |"[^"]*"                   # LIT-enclosed value
+          |(?!['"])[^>\s]*           # bare value
+         )
+        \s*                          # possibly followed by a space
+       )?(?:\s|/(?!>))*
+     )*+
+   )?
+  \s*                                # trailing whitespace
+""",
+    re.VERBOSE,
+)
+# An attribute, as html.parser (Python 3.11) finds them one after another in a start tag
+_ATTRIBUTE = re.compile(
+    r"((?<=['\"\s/])[^\s/>][^\s/=>]*)(\s*=+\s*('[^']*'|\"[^\"]*\"|(?!['\"])[^>\s]*))?(?:\s|/(?!>))*"
+)
+MAX_ATTRIBUTES = 10_000  # in one start tag; html.parser lists them all before it reports the tag
 MAX_OPEN = 100_000  # runs of open elements; a page nested deeper is refused
 FEED_CHARS = 1 << 16  # the first chunk fed to the parser; later ones match what it holds back
 
@@ -224,6 +254,26 @@ class _Parser(html.parser.HTMLParser):
             self._cell.append(data)
         else:
             self.line.append(data)
+
+    def check_for_whole_start_tag(self, i: int) -> int:
+        """Where the start tag at `i` ends, -1 when it may go on in data not yet fed: Python
+        3.11's html.parser, with `_START_TAG_EXTENT` (bounded memory for any attributes); a
+        tag of over MAX_ATTRIBUTES attributes is refused."""
+        rawdata = self.rawdata
+        j = _START_TAG_EXTENT.match(rawdata, i).end()
+        after = rawdata[j : j + 1]
+        if after == ">":
+            end = j + 1
+        elif after == "/":
+            end = j + 2 if rawdata.startswith("/>", j) else -1
+        elif after == "" or after in "abcdefghijklmnopqrstuvwxyz=/ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+            end = -1  # the end of the data in or before an attribute value
+        else:
+            end = max(j, i + 1)
+        # at most MAX_ATTRIBUTES looked at: a count, bounded, of what the parser would list
+        if end > 0 and next(islice(_ATTRIBUTE.finditer(rawdata, i, end), MAX_ATTRIBUTES, None), 0):
+            raise DocumentError(f"HTML tag with over {MAX_ATTRIBUTES} attributes")
+        return end
 
     def feed_all(self, markup: str) -> None:
         """Parse all of `markup`, then end the document (see the module doc)."""
