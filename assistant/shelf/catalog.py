@@ -101,6 +101,7 @@ def _entries(raw: object) -> list[Entry]:
     if not isinstance(raw, dict) or not isinstance(raw.get("collections"), list):
         raise ValueError('not an object with a "collections" list')
     entries: list[Entry] = []
+    names: set[str] = set()
     for n, item in enumerate(raw["collections"]):
         name = item.get("name") if isinstance(item, dict) else None
         folder = item.get("folder") if isinstance(item, dict) else None
@@ -109,8 +110,9 @@ def _entries(raw: object) -> list[Entry]:
         if not isinstance(folder, str) or not _is_collection_folder(folder):
             raise ValueError(f'collections[{n}].folder: must be "{LIBRARIES_DIR}/<id>"')
         entry = Entry(collection_key(name), folder)
-        if any(e.name == entry.name for e in entries):
+        if entry.name in names:
             raise ValueError(f"collections[{n}].name: {entry.name!r} is listed twice")
+        names.add(entry.name)
         entries.append(entry)
     return entries
 

@@ -56,7 +56,7 @@ PASSAGES = "passages.jsonl"
 EMBEDDINGS = "embeddings.npy"
 OPEN_ATTEMPTS = 3  # catalogs read by one open while changes switch it
 # manifest field -> its type (all optional: older collections lack some)
-_MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
+_MANIFEST_FIELDS: dict[str, type] = {
     "name": str,
     "source": str,
     "loaded_at": str,
