@@ -140,3 +140,9 @@ def _check(where: str, expected: Any, value: Any) -> Any:
     if not low <= value <= high:
         raise ConfigError(f"{where}: must be between {low:g} and {high:g}, not {value!r}")
     return value
+
+
+def allowed_range(key: str) -> tuple[float, float]:
+    """The (lowest, highest) value the configuration allows for `key` ("answer.top_k"), so a
+    command-line option that overrides the key allows the same."""
+    return _RANGES[key]

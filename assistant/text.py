@@ -18,6 +18,8 @@ STOPWORDS = frozenset(STOPWORDS_EN) | frozenset(
     "tell please about from".split()
 )
 _WORD = re.compile(r"[^\W_]+")
+# C0 controls (newline and tab included), DEL and C1 controls: a terminal escape is one
+_CONTROLS = dict.fromkeys([*range(0x20), 0x7F, *range(0x80, 0xA0)], " ")
 
 
 def tokenize(text: str) -> list[str]:
@@ -40,3 +42,8 @@ def without_accents(text: str) -> str:
     if text.isascii():
         return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def without_controls(text: str) -> str:
+    """`text` with every control character (newlines, tabs and terminal escapes too) as a space."""
+    return text.translate(_CONTROLS)

@@ -1,4 +1,4 @@
-"""The hostile files of issue 18, built for real (shared by tests/test_hostile_stick.py and
+"""The hostile files of issues 18 and 36, built for real (shared by tests/test_hostile_stick.py and
 bench/hostile_stick.py). `CASES` maps a file name to its builder and the refusal reason the
 file must get (None: it is text after all and must be read)."""
 
@@ -104,6 +104,21 @@ CASES: dict[str, tuple[Callable[[Path], None], str | None]] = {
     "nospaces.pdf": (lambda p: pdf_with_filter(p, None, b"Thepumpneedsoilbeforeitsfirstuse"), None),
     "numbers.txt": (lambda p: p.write_text(",".join(map(str, range(150_000)))), None),
     "utf16.txt": (lambda p: p.write_bytes((GOOD * 50).encode("utf-16-le")), None),
+    # parsers that were quadratic (issue 36): each took minutes or never finished
+    "nested.html": (lambda p: p.write_text("<div>" * 200_000 + GOOD), None),
+    "unclosed-tags.html": (lambda p: p.write_text("<a " * 100_000), "no text found"),
+    "attributes.html": (
+        lambda p: p.write_text("<a " + "b " * 20_000 + ">" + GOOD),
+        "HTML tag with over 10000 attributes",
+    ),
+    # parsed (it took minutes), then found to be mostly symbols
+    "openers.md": (lambda p: p.write_text("**a [a " * 60_000), "not text (mostly symbols"),
+    "cp1251.html": (
+        lambda p: p.write_bytes(
+            '<meta charset="windows-1251"><p>Ключ под синим горшком.</p>'.encode("cp1251")
+        ),
+        None,
+    ),
 }
 
 

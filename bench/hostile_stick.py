@@ -3,10 +3,12 @@ over pathological passages takes with the shipped model.
 
 The stick is `bench/hostile_files.mixed_stick`: every hostile file of issue 18 (a .docx zip bomb,
 malformed .docx, PDFs with unsupported filters, random bytes, printable noise, a 1 MB paragraph
-without spaces, a comma-separated megabyte of numbers, BOM-less UTF-16), the three test
-documents, a latin-1 file name and 2,000 small notes. Each load runs `qa-assistant load` in a
-fresh process (`assistant.cli.main`), as a user would; its wall time includes Python's
-start-up, its peak memory is the child's VmHWM.
+without spaces, a comma-separated megabyte of numbers, BOM-less UTF-16) and issue 36 (HTML
+nested 200,000 deep, 100,000 unclosed tags, a tag of 20,000 attributes, Markdown of 120,000
+unclosed emphasis and link openers, CP1251 HTML that declares it), the three test documents, a
+latin-1 file name and 2,000 small notes. Each load runs `qa-assistant load` in a fresh process
+(`assistant.cli.main`), as a user would; its wall time includes Python's start-up, its peak
+memory is the child's VmHWM.
 
 The question runs the shipped bundle (1 thread) over 20 passages of 100,000 characters without
 a space (what a library loaded before passages were bounded can hold) with the default budget.

@@ -12,7 +12,14 @@ import pytest
 
 from assistant.config import LibraryConfig
 from assistant.documents.passages import split_passages
-from assistant.documents.scan import Document, Limits, SourceGone, decode_text, scan_folder
+from assistant.documents.scan import (
+    Document,
+    Limits,
+    Refusal,
+    SourceGone,
+    decode_text,
+    scan_folder,
+)
 from assistant.errors import DocumentError
 
 
@@ -138,8 +145,9 @@ def test_missing_folder_raises(tmp_path: Path) -> None:
         scan_folder(tmp_path / "nope")
 
 
-def test_a_file_vanishing_mid_scan_aborts_the_scan(tmp_path: Path, monkeypatch) -> None:
+def test_a_file_vanishing_mid_scan_is_refused(tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "a.txt").write_text("alpha")
+    (tmp_path / "b.txt").write_text("beta")
     real_stat = os.stat
 
     def gone(path, *args, **kwargs):
@@ -148,6 +156,29 @@ def test_a_file_vanishing_mid_scan_aborts_the_scan(tmp_path: Path, monkeypatch) 
         return real_stat(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "stat", gone)
+    result = scan_folder(tmp_path)
+    assert [d.name for d in result.documents] == ["b.txt"]
+    assert result.refusals == [Refusal("a.txt", "vanished during the load")]
+
+
+def test_the_folder_vanishing_mid_scan_aborts_the_scan(tmp_path: Path, monkeypatch) -> None:
+    """A stick pulled out: its files vanish, its mount point is left behind on another
+    device."""
+    (tmp_path / "a.txt").write_text("alpha")
+    (tmp_path / "b.txt").write_text("beta")
+    real_stat, root, pulled = os.stat, str(tmp_path.resolve()), []
+
+    def unmounted(path, *args, **kwargs):
+        if str(path).endswith("a.txt"):
+            pulled.append(path)
+        if pulled and str(path) != root:
+            raise FileNotFoundError(2, "No such file or directory")
+        info = real_stat(path, *args, **kwargs)
+        if pulled:
+            return os.stat_result((*info[:2], info.st_dev + 1, *info[3:]))
+        return info
+
+    monkeypatch.setattr(os, "stat", unmounted)
     with pytest.raises(SourceGone):
         scan_folder(tmp_path)
 

@@ -168,9 +168,15 @@ CHILD = textwrap.dedent(
         if point == "switching" and path.name.startswith(".shelf.json.tmp"):
             hang()
 
+    real_remove = catalog.remove_unlisted
+
+    def remove_then_hang(state, entries):
+        if point == "cleaning" and any(p.name.startswith(".shelf.json.tmp") for p in calls):
+            hang()  # after the switch, not when the load starts
+        real_remove(state, entries)
+
     catalog.write_synced = write_then_hang
-    if point == "cleaning":
-        catalog._remove_unlisted = hang
+    catalog.remove_unlisted = remove_then_hang
     load_folder(source, state, LibraryConfig(), name="beta", extra=store_document_speech)
     """
 )

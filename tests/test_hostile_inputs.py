@@ -83,6 +83,7 @@ def test_check_and_ask_report_broken_bundles_without_a_traceback(tmp_path: Path,
     [
         (["ask", "-k", "-1", "q"], "argument -k/--top-k: must be at least 1, not -1"),
         (["ask", "-k", "two", "q"], "argument -k/--top-k: must be a whole number"),
+        (["ask", "-k", "1" + "0" * 30, "q"], "argument -k/--top-k: must be at most 100, not 1"),
         (["ask", "--threshold", "nan", "q"], "argument --threshold: must be a finite number"),
         (["ask", "--threshold", "inf", "q"], "argument --threshold: must be a finite number"),
         (["ask", "caf\udce9?"], "argument question: is not valid UTF-8 text"),

@@ -52,6 +52,7 @@ from assistant.shelf import catalog
 from assistant.shelf.mounts import MountWatcher
 from assistant.shelf.store import open_library
 from assistant.voice.audio import SAMPLE_RATE
+from assistant.voice.spoken_text import speakable
 
 REPO = Path(__file__).resolve().parents[1]
 TIME_BOUND = 60  # seconds per load: generous, only proves that nothing hangs
@@ -436,7 +437,9 @@ def test_the_daemon_answers_while_it_loads_the_mixed_stick(
         mounts=MountWatcher([str(media)], mountinfo=table),
     )
     before = collections(config.state_dir)
-    loaded = "Loaded six documents from sda1."  # as the voice says it
+    readable = {name for name, (_, reason) in CASES.items() if reason is None}
+    count = len(readable | set(os.listdir(LIBRARY_DOCS)))
+    loaded = speakable(f"Loaded {count} documents from sda1.")  # as the voice says it
     with running(daemon):
         wait_for(lambda: daemon.state.value == "idle")
         table.write_text(MOUNT_BASE + mount_line(1, stick))
@@ -453,7 +456,6 @@ def test_the_daemon_answers_while_it_loads_the_mixed_stick(
         wait_for(lambda: voice.said[-1] != loaded and daemon.state.value == "idle")
     answers = [said for said in voice.said if said != loaded]
     assert answers and set(answers) == {"nine in the morning"}
-    readable = {name for name, (_, reason) in CASES.items() if reason is None}
     after = collections(config.state_dir)
     assert list(after) == [PREVIOUS, "sda1"]
     assert after["sda1"].files == sorted(readable | set(os.listdir(LIBRARY_DOCS)))

@@ -31,6 +31,7 @@ from assistant.config import AnswerConfig
 from assistant.documents.bounds import MAX_CHARS
 from assistant.qa.decoding import Span
 from assistant.retrieval.index import Library
+from assistant.text import without_controls
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,10 @@ class Answerer:
         """The best answer to `question` within the budget.
 
         `cancelled` (shutdown; the daemon also feeds its watchdog in it) is polled before each
-        passage and each model window.
+        passage and each model window. Control characters in `question` are read as spaces, so
+        no reply echoes a terminal escape.
         """
+        question = without_controls(question)
         t0 = time.perf_counter()
         absent = unmentioned(question, self._vocabulary)
         if absent:

@@ -19,6 +19,18 @@ def positive_int(text: str) -> int:
     return value
 
 
+def top_k(text: str) -> int:
+    """-k: how many passages to read, within the range of `answer.top_k` in the configuration
+    (reading every passage of a large library would take minutes)."""
+    from assistant.config_file import allowed_range
+
+    value = positive_int(text)
+    high = int(allowed_range("answer.top_k")[1])
+    if value > high:
+        raise argparse.ArgumentTypeError(f"must be at most {high}, not {value}")
+    return value
+
+
 def finite_float(text: str) -> float:
     """A number that is not nan or infinite (a score threshold)."""
     try:

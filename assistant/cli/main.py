@@ -16,10 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.cli.args import finite_float, positive_int, utf8_text, wav_to_read, wav_to_write
+from assistant.cli.args import finite_float, top_k, utf8_text, wav_to_read, wav_to_write
 from assistant.cli.check import check_arguments, main_check
 from assistant.config import Config, ConfigError
 from assistant.config_file import load_config
+from assistant.documents.refusals import printable
 from assistant.errors import LibraryError
 from assistant.service import journal
 from assistant.service.assembly import build_shelf
@@ -65,9 +66,7 @@ def _ask_arguments(p: argparse.ArgumentParser) -> None:
     where.add_argument("--library", metavar="DIR", help="a state folder or stored library")
     where.add_argument("--docs", metavar="PATH", help="answer from this folder, read now")
     p.add_argument("--model", metavar="BUNDLE", help="QA model bundle (default: answer.model)")
-    p.add_argument(
-        "-k", "--top-k", type=positive_int, help="passages to read (default: answer.top_k)"
-    )
+    p.add_argument("-k", "--top-k", type=top_k, help="passages to read (default: answer.top_k)")
     p.add_argument(
         "--threshold", type=finite_float, help="minimum score (default: answer.threshold)"
     )
@@ -101,6 +100,11 @@ def _ask(args: argparse.Namespace) -> int:
         from assistant.speech.spoken import ask_audio
 
         heard, answer = ask_audio(config, answerer, args.audio)
+        if answer is None:
+            raise UserError(
+                f"I didn't hear a question in {args.audio} (silence or noise only?): "
+                "record it again"
+            )
     else:
         answer = answerer.answer(args.question)
     # what the voice loop would say: the reply as people say it, after what it heard if unsure
@@ -125,7 +129,8 @@ def _ask(args: argparse.Namespace) -> int:
         print(f"score: {answer.score:.2f}")
     if answer.found and answer.source is not None:
         source = answer.source
-        print(f"source: {source.file}, passage {source.passage} ({source.collection})")
+        where = f"{source.file}, passage {source.passage} ({printable(source.collection)})"
+        print(f"source: {where}")
     stages = (f"{k.removesuffix('_ms')} {v:.0f} ms" for k, v in answer.timings.items())
     print("timings: " + ", ".join(stages))
     return 0
@@ -161,24 +166,30 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _library(args: argparse.Namespace) -> int:
-    collections = build_shelf(load_config(args.config), args.state_dir).collections()
-    if not collections:
+    contents = build_shelf(load_config(args.config), args.state_dir).contents()
+    if not contents.collections and not contents.damaged:
         print("no documents are loaded; load some with: qa-assistant load PATH")
         return 0
     rows = [("name", "documents", "passages", "refusals", "loaded at")]
     rows += [
         (
-            c.name,
+            printable(c.name),  # a name from a stick could forge rows or move the cursor
             str(len(c.files)),
             str(len(c.passages)),
             str(len(c.manifest.get("refusals", []))),
-            c.manifest.get("loaded_at", "-"),
+            printable(c.manifest.get("loaded_at", "-")),
         )
-        for c in collections
+        for c in contents.collections
     ]
+    rows += [(printable(d.name), "damaged", "-", "-", "-") for d in contents.damaged]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    for damaged in contents.damaged:
+        print(
+            f"{printable(damaged.name)} is skipped: {damaged.reason}; load it again, or "
+            f"remove it with: qa-assistant forget {printable(damaged.name)}"
+        )
     return 0
 
 

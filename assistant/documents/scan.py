@@ -12,7 +12,13 @@ everything it would not read:
 - binary or undecodable text, .txt/.md/.html that only decodes as text (`text_sniff`), encrypted or
   broken PDFs and .docx files, .docx zip bombs (`archive_check`, before parsing), files with
   no text, and any file a parser fails on (its exception's name is the reason);
-- folders that cannot be listed (the folder alone; the load goes on).
+- folders that cannot be listed (the folder alone; the load goes on);
+- files and folders that vanish while the folder is read (the load goes on: the stick is still
+  there, on the same device);
+- the part of a text beyond `MAX_CHARS_PER_FILE` characters (the rest of that file is loaded).
+
+Nothing is dropped without a refusal, and the folder is walked with a stack of its own, so a
+tree thousands of folders deep is read as any other.
 
 Nothing on the stick is executed: files are only opened for reading, sizes are checked before
 reading, and each read is capped at the limit (a file growing under us is cut, then refused).
@@ -20,9 +26,11 @@ Names are made printable (`refusals.printable`: undecodable bytes and control ch
 escaped) before they reach the library, the summary or the log.
 
 Each format has a reader (`pdf_text`, `docx_text`, `html_document`, `markdown_text`,
-`plain_text`) whose extraction lives in `assistant.documents.extraction`: the text comes out in
-one layout, headings as ``#`` lines and lines that must stay apart (list items, definitions,
-table rows) on lines of their own (`assistant.documents.passages` cuts it into passages).
+`plain_text`); .txt, .md and .html are decoded by `assistant.documents.charset` (an HTML
+page's declared charset first), and each extraction lives in `assistant.documents.extraction`:
+the text comes out in one layout, headings as ``#`` lines and lines that must stay apart (list
+items, definitions, table rows) on lines of their own (`assistant.documents.passages` cuts it
+into passages).
 """
 
 from __future__ import annotations
@@ -38,13 +46,14 @@ from pathlib import Path
 
 from assistant.config import LibraryConfig
 from assistant.documents.archive_check import zip_problem
+from assistant.documents.charset import declared_charset, decode_text
 from assistant.documents.extraction.docx import docx_text
 from assistant.documents.extraction.html import html_to_text
 from assistant.documents.extraction.markdown import markdown_to_text
 from assistant.documents.extraction.pdf import pdf_text
 from assistant.documents.extraction.plain import plain_text as reflow_plain_text
 from assistant.documents.refusals import printable
-from assistant.documents.text_sniff import text_problem, utf16_encoding
+from assistant.documents.text_sniff import text_problem
 from assistant.errors import DocumentError
 
 log = logging.getLogger(__name__)
@@ -61,7 +70,8 @@ SYSTEM_NAMES = frozenset(
     }
 )
 ZIP_SUFFIXES = (".docx",)  # checked by `archive_check` before they are parsed
-MAX_CHARS_PER_FILE = 5_000_000  # decompressed text cap (a .docx or .pdf can be a zip bomb)
+# the text loaded of one file (a .docx or .pdf can be a zip bomb); the rest is a refusal
+MAX_CHARS_PER_FILE = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -107,10 +117,34 @@ class SourceGone(OSError):
 _MEDIUM_ERRORS = frozenset({errno.EIO, errno.ENODEV, errno.ENXIO, errno.ESTALE, errno.ENOENT})
 
 
-def _os_error(err: OSError, what: str) -> DocumentError:
+def _os_error(err: OSError, what: str, root: _Root) -> DocumentError:
+    """The refusal of one file for `err`; raises SourceGone when the medium is the problem."""
+    if err.errno == errno.ENOENT and root.present():
+        return DocumentError("vanished during the load")
     if err.errno in _MEDIUM_ERRORS:
         raise SourceGone(err.errno, f"{what}: {err.strerror} (was the stick removed?)")
     return DocumentError(f"{what} ({err.strerror})")
+
+
+@dataclass(frozen=True)
+class _Root:
+    """The folder being read, resolved, and the device it is on when the scan starts."""
+
+    path: Path
+    device: int
+
+    @classmethod
+    def of(cls, folder: Path) -> _Root:
+        real = folder.resolve()
+        return cls(real, os.stat(real).st_dev)
+
+    def present(self) -> bool:
+        """Whether the folder is still there on the same device: not unmounted (a mount point
+        left behind is on the device of the folder it is in)."""
+        try:
+            return os.stat(self.path).st_dev == self.device
+        except OSError:
+            return False
 
 
 def scan_folder(folder: str | Path, limits: Limits | None = None) -> ScanResult:
@@ -127,7 +161,7 @@ def scan_folder(folder: str | Path, limits: Limits | None = None) -> ScanResult:
         raise FileNotFoundError(f"{root}: no such folder")
     if not root.is_dir():
         raise NotADirectoryError(f"{root}: not a folder")
-    real_root = root.resolve()
+    real_root = _Root.of(root)
     documents: list[Document] = []
     refusals: list[Refusal] = []
 
@@ -135,7 +169,7 @@ def scan_folder(folder: str | Path, limits: Limits | None = None) -> ScanResult:
         log.debug("refused %s: %s", name, reason)  # the load summary groups them
         refusals.append(Refusal(name, reason))
 
-    for path in _walk(root, refuse):
+    for path in _walk(root, real_root, refuse):
         name = printable(path.relative_to(root).as_posix())
         if path.suffix.lower() not in READERS:
             refuse(name, f"unsupported file type {path.suffix or '(none)'}")
@@ -145,6 +179,9 @@ def scan_folder(folder: str | Path, limits: Limits | None = None) -> ScanResult:
             continue
         try:
             text = read_document(path, real_root, limits.max_file_bytes)
+            if len(text) > MAX_CHARS_PER_FILE:
+                refuse(name, f"cut at {MAX_CHARS_PER_FILE} characters (the rest is not loaded)")
+                text = text[:MAX_CHARS_PER_FILE]
         except DocumentError as err:
             refuse(name, str(err))
             continue
@@ -159,41 +196,59 @@ def scan_folder(folder: str | Path, limits: Limits | None = None) -> ScanResult:
     return ScanResult(documents, refusals)
 
 
-def _walk(root: Path, refuse: Callable[[str, str], None]) -> Iterator[Path]:
-    """Candidate files under `root`, sorted, skipping hidden/system entries and folder links."""
+def _walk(root: Path, real_root: _Root, refuse: Callable[[str, str], None]) -> Iterator[Path]:
+    """Candidate files under `root`, sorted, folder by folder depth first (as `os.walk`), with
+    a stack instead of recursion; hidden/system entries and folder links are refused."""
 
-    def fail(err: OSError) -> None:
-        if err.errno in _MEDIUM_ERRORS or Path(err.filename) == root:
-            raise SourceGone(err.errno, f"cannot list {err.filename}: {err.strerror}")
-        rel = printable(Path(err.filename).relative_to(root).as_posix())
-        refuse(rel + "/", f"unreadable folder ({err.strerror})")
+    def rel(path: Path) -> str:
+        return printable(path.relative_to(root).as_posix())
 
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=fail):
-        here = Path(dirpath)
-        kept = []
-        for d in sorted(dirnames):
-            rel = printable((here / d).relative_to(root).as_posix())
-            if _is_hidden_or_system(d):
-                refuse(rel + "/", "hidden or system folder")
-            elif (here / d).is_symlink():
-                refuse(rel + "/", "symlinked folder (not followed)")
+    folders = [root]
+    while folders:
+        here = folders.pop()
+        try:
+            with os.scandir(here) as listing:
+                entries = list(listing)
+        except OSError as err:
+            if here == root or err.errno in _MEDIUM_ERRORS - {errno.ENOENT}:
+                raise SourceGone(err.errno, f"cannot list {here}: {err.strerror}") from None
+            if err.errno == errno.ENOENT and not real_root.present():
+                raise SourceGone(err.errno, f"cannot list {here}: {err.strerror}") from None
+            if err.errno == errno.ENOENT:
+                refuse(rel(here) + "/", "folder vanished during the load")
             else:
-                kept.append(d)
-        dirnames[:] = kept
-        for f in sorted(filenames):
-            rel = printable((here / f).relative_to(root).as_posix())
+                refuse(rel(here) + "/", f"unreadable folder ({err.strerror})")
+            continue
+        subfolders, files = [], []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()  # a link to a folder counts as one, as in os.walk
+            except OSError:
+                is_dir = False
+            (subfolders if is_dir else files).append(entry.name)
+        kept = []
+        for d in sorted(subfolders):
+            if _is_hidden_or_system(d):
+                refuse(rel(here / d) + "/", "hidden or system folder")
+            elif (here / d).is_symlink():
+                refuse(rel(here / d) + "/", "symlinked folder (not followed)")
+            else:
+                kept.append(here / d)
+        for f in sorted(files):
             if _is_hidden_or_system(f):
-                refuse(rel, "hidden or system file")
+                refuse(rel(here / f), "hidden or system file")
             else:
                 yield here / f
+        folders.extend(reversed(kept))
 
 
 def _is_hidden_or_system(name: str) -> bool:
     return name.startswith((".", "~$")) or name.lower() in SYSTEM_NAMES
 
 
-def read_document(path: Path, real_root: Path, max_bytes: int) -> str:
-    """The text of one file, after the link, file-type and size checks; raises DocumentError."""
+def read_document(path: Path, root: _Root, max_bytes: int) -> str:
+    """The whole text of one file under `root`, after the link, file-type and size checks;
+    raises DocumentError."""
     if path.is_symlink():
         try:
             real = path.resolve(strict=True)
@@ -201,12 +256,12 @@ def read_document(path: Path, real_root: Path, max_bytes: int) -> str:
             raise DocumentError("broken symlink") from None
     else:
         real = path.resolve()
-    if path.is_symlink() and not real.is_relative_to(real_root):
+    if path.is_symlink() and not real.is_relative_to(root.path):
         raise DocumentError("symlink to outside the loaded folder (not followed)")
     try:
         info = os.stat(real)
     except OSError as err:
-        raise _os_error(err, "cannot stat") from None
+        raise _os_error(err, "cannot stat", root) from None
     if not stat.S_ISREG(info.st_mode):
         raise DocumentError("not a regular file")
     if info.st_size == 0:
@@ -220,45 +275,19 @@ def read_document(path: Path, real_root: Path, max_bytes: int) -> str:
         with os.fdopen(fd, "rb") as f:
             data = f.read(max_bytes + 1)
     except OSError as err:
-        raise _os_error(err, "cannot read") from None
+        raise _os_error(err, "cannot read", root) from None
     if len(data) > max_bytes:
         raise DocumentError(f"too large (over the limit of {max_bytes} bytes)")
     suffix = path.suffix.lower()
     if suffix in ZIP_SUFFIXES and (problem := zip_problem(data)):
         raise DocumentError(problem)
-    text = normalize_text(READERS[suffix](data))[:MAX_CHARS_PER_FILE]
+    text = normalize_text(READERS[suffix](data))
     if not text.strip():
         raise DocumentError("no text found")
     # only bytes decoded as text can be noise; a PDF's or .docx's parser knows it holds text
     # (and PDF extraction can lose the spaces between words of a real document)
     if suffix not in (".pdf", ".docx") and (problem := text_problem(text)):
         raise DocumentError(problem)
-    return text
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 (with a BOM, or recognized without), else
-    cp1252/latin-1; binary is refused.
-
-    Data with NUL bytes (and not UTF-16) or with many control characters is binary.
-    """
-    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else utf16_encoding(data)
-    if encoding is not None:
-        try:
-            return data[: len(data) // 2 * 2].decode(encoding)
-        except UnicodeDecodeError:
-            raise DocumentError("undecodable text (bad UTF-16)") from None
-    if b"\x00" in data:
-        raise DocumentError("binary file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")
-    if text_problem(text) == "binary file":
-        raise DocumentError("binary file")
     return text
 
 
@@ -273,8 +302,9 @@ def plain_text(data: bytes) -> str:
 
 
 def html_document(data: bytes) -> str:
-    """An HTML page's visible text in the shared layout (`extraction.html`)."""
-    return html_to_text(decode_text(data))
+    """An HTML page's visible text in the shared layout (`extraction.html`), in the charset it
+    declares (`charset.declared_charset`) when it declares one."""
+    return html_to_text(decode_text(data, declared_charset(data)))
 
 
 # suffix (lower case) -> the reader of a file's bytes; what a load accepts is exactly this table
@@ -293,9 +323,17 @@ def supported_types() -> str:
     return " ".join(READERS)
 
 
+# control characters other than tab and newline: a terminal escape in an answer printed by
+# `qa-assistant ask` would act on the terminal
+_CONTROLS = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)])
+
+
 def normalize_text(text: str) -> str:
-    """Unix newlines, no trailing spaces, at most one blank line between paragraphs."""
+    """Unix newlines, no other control characters, no trailing spaces, at most one blank line
+    between paragraphs."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
-    text = re.sub(r"[ \t\u00a0]+\n", "\n", text)
+    text = text.translate(_CONTROLS)
+    # line by line: a regex for trailing spaces would rescan a long run of spaces from each one
+    text = "\n".join(line.rstrip(" \t\u00a0") for line in text.split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()

@@ -29,7 +29,8 @@ from pathlib import Path
 from assistant.answering.answerer import Answerer, Reader
 from assistant.errors import LibraryError
 from assistant.retrieval.index import Library
-from assistant.shelf.catalog import CATALOG
+from assistant.shelf.catalog import Stamp
+from assistant.shelf.catalog import stamp as catalog_stamp
 from assistant.shelf.mounts import MountWatcher
 from assistant.shelf.shelf import NothingLoaded, Shelf
 from assistant.shelf.store import LoadSummary
@@ -43,18 +44,6 @@ log = logging.getLogger(__name__)
 MOUNT_POLL_SECONDS = 2.0
 LOAD_FAILED = "Loading the documents from {name} failed. The loaded documents are kept."
 NOTHING_LEFT = "All documents were removed. Plug in a USB stick with your documents."
-
-
-Stamp = tuple[int, int] | None  # shelf.json's (inode, mtime); None without one
-
-
-def catalog_stamp(state: Path) -> Stamp:
-    """What identifies the current shelf.json of `state` (every change renames a new one)."""
-    try:
-        stat = (state / CATALOG).stat()
-    except OSError:
-        return None
-    return stat.st_ino, stat.st_mtime_ns
 
 
 @dataclass(frozen=True)

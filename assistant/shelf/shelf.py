@@ -1,10 +1,10 @@
 """The shelf: the collections stored in the state folder, with the configured settings.
 
 `Shelf(config)` loads a folder (`load`), forgets a collection (`forget`), lists the
-`collections`, opens them as one search index (`library`) or reads a folder in memory
-(`read_folder`), with the [library] limits and passage sizes. It builds the sentence encoder
-of `answer.retriever` once (`encoder`) and uses it to embed what it loads and opens. The CLI
-and the daemon (`assistant.service.live_shelf`) both use it.
+`collections` (and the damaged ones: `contents`), opens them as one search index (`library`)
+or reads a folder in memory (`read_folder`), with the [library] limits and passage sizes. It
+builds the sentence encoder of `answer.retriever` once (`encoder`) and uses it to embed what
+it loads and opens. The CLI and the daemon (`assistant.service.live_shelf`) both use it.
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ from assistant.retrieval.index import Library
 from assistant.shelf.catalog import MANIFEST
 from assistant.shelf.store import (
     LoadSummary,
+    Opened,
     WriteExtra,
     forget,
     has_library,
     load_folder,
-    open_collections,
     open_library,
+    open_shelf,
 )
 from assistant.shelf.volumes import collection_name
 
@@ -92,10 +93,16 @@ class Shelf:
         forget(self.state_dir, name)
 
     def collections(self) -> list[Collection]:
-        """The stored collections in load order (no index is built); [] when nothing is loaded."""
+        """The stored collections in load order (no index is built); [] when nothing is loaded.
+        A damaged collection is left out (`contents` names it)."""
+        return self.contents().collections
+
+    def contents(self) -> Opened:
+        """The stored collections in load order and the damaged ones (no index is built);
+        raises LibraryError when the catalog is damaged."""
         if not has_library(self.state_dir):
-            return []
-        return open_collections(self.state_dir)
+            return Opened([], [])
+        return open_shelf(self.state_dir)
 
     def library(self, folder: str | Path | None = None) -> Library:
         """The stored library of `folder` (a state or collection folder; default: ours).

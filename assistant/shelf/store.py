@@ -16,6 +16,13 @@ kill -9 - leaves every collection exactly as it was. `forget` removes one collec
 way. `open_library` opens the stored collections as one search index
 (`assistant.retrieval.index.Library`); a collection's embeddings made by another encoder, or
 missing, are recomputed in memory when it is opened.
+
+What is read is checked, never trusted: a manifest and every passage for their fields and
+types (any JSON nesting depth), embeddings for their shape and type from the .npy header
+before they are read, then for values that are not finite (recomputed, with a warning). A
+collection that fails is `Damaged`: skipped with a warning naming it while the others answer
+(`open_shelf`). A reader that finds a collection folder gone while a change switched the
+catalog reads the new catalog instead, so it never sees a half-switched shelf.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ import numpy as np
 from assistant.config import LibraryConfig
 from assistant.documents.collection import Collection
 from assistant.documents.passages import Passage, split_passages
-from assistant.documents.refusals import summary_lines
+from assistant.documents.refusals import printable, summary_lines
 from assistant.documents.scan import Document, Limits, Refusal, scan_folder, supported_types
 from assistant.errors import LibraryError
 from assistant.retrieval.encoder import SentenceEncoder
@@ -47,6 +54,26 @@ log = logging.getLogger(__name__)
 
 PASSAGES = "passages.jsonl"
 EMBEDDINGS = "embeddings.npy"
+OPEN_ATTEMPTS = 3  # catalogs read by one open while changes switch it
+# manifest field -> its type (all optional: older collections lack some)
+_MANIFEST_FIELDS: dict[str, type] = {
+    "name": str,
+    "source": str,
+    "loaded_at": str,
+    "files": list,
+    "refusals": list,
+    "passages": int,
+    "encoder": str,
+}
+# passages.jsonl field -> its type, and those every passage has
+_PASSAGE_FIELDS: dict[str, type] = {
+    "file": str,
+    "position": int,
+    "text": str,
+    "title": str,
+    "section": str,
+}
+_PASSAGE_REQUIRED = ("file", "position", "text")
 
 # writes data derived from a load's documents into the new collection folder; returns the
 # folder it wrote (fsynced with the collection); an OSError fails the load
@@ -58,40 +85,113 @@ def open_collection(
 ) -> Collection:
     """The collection stored in `folder`, named `name` (None: the name in its manifest, else
     the folder's), with its embeddings when `encoder` made them; raises LibraryError when
-    missing or damaged."""
+    missing or damaged (one line: the folder and what is wrong)."""
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        manifest = _manifest(json.loads((folder / MANIFEST).read_text(encoding="utf-8")))
         with (folder / PASSAGES).open(encoding="utf-8") as f:
-            passages = [Passage(**json.loads(line)) for line in f if line.strip()]
+            passages = [_passage(n, line) for n, line in enumerate(f, 1) if line.strip()]
     except FileNotFoundError:
         raise LibraryError(f"{folder}: no document library there") from None
     except PermissionError:
         raise LibraryError(f"{folder}: {NOT_YOURS}") from None
-    except (OSError, ValueError, TypeError) as err:
-        raise LibraryError(f"{folder}: damaged library ({err})") from None
+    except RecursionError:
+        raise LibraryError(f"{folder}: damaged library (nested too deeply)") from None
+    except (OSError, ValueError) as err:
+        raise LibraryError(f"{folder}: damaged library ({str(err)[:200]})") from None
     embeddings = _stored_embeddings(folder, manifest, len(passages), encoder)
     name = name or manifest.get("name") or folder.name
     return Collection(name, passages, manifest, folder, embeddings)
 
 
+def _manifest(raw: object) -> dict:
+    """A parsed manifest.json, checked (see `_MANIFEST_FIELDS`); ValueError naming the field."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{MANIFEST}: not an object")
+    for key, kind in _MANIFEST_FIELDS.items():
+        if key in raw and (not isinstance(raw[key], kind) or isinstance(raw[key], bool)):
+            raise ValueError(f"{MANIFEST}: {key} must be {kind.__name__}")
+    return raw
+
+
+def _passage(n: int, line: str) -> Passage:
+    """Line `n` of passages.jsonl as a passage; ValueError naming what is wrong."""
+    raw = json.loads(line)
+    where = f"{PASSAGES} line {n}"
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: not an object")
+    for key, value in raw.items():
+        kind = _PASSAGE_FIELDS.get(key)
+        if kind is None:
+            raise ValueError(f"{where}: unknown field {key[:40]!r}")
+        if type(value) is not kind:  # not a subclass either: true is no position
+            raise ValueError(f"{where}: {key} must be {kind.__name__}")
+    if missing := [key for key in _PASSAGE_REQUIRED if key not in raw]:
+        raise ValueError(f"{where}: no {missing[0]}")
+    return Passage(**raw)
+
+
+@dataclass(frozen=True)
+class Damaged:
+    """A stored collection that cannot be opened: its name and why (one line)."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The stored collections that opened (in load order) and those that are damaged."""
+
+    collections: list[Collection]
+    damaged: list[Damaged]
+
+
+def open_shelf(folder: str | Path, encoder: SentenceEncoder | None = None) -> Opened:
+    """Every collection of the state folder `folder` (in load order), or the one collection
+    folder `folder`, with the embeddings `encoder` made of them (see `open_collection`).
+
+    A damaged collection is skipped, with a warning naming it. Raises LibraryError when
+    nothing is stored there, the catalog is damaged, or the one collection folder is."""
+    folder = Path(folder)
+    if (folder / MANIFEST).is_file():
+        return Opened([open_collection(None, folder, encoder)], [])
+    for _ in range(OPEN_ATTEMPTS):
+        before = catalog.stamp(folder)
+        entries = catalog.read_catalog(folder)
+        if not entries:
+            raise LibraryError(f"{folder}: no document library there")
+        opened, damaged = [], []
+        for entry in entries:
+            try:
+                opened.append(open_collection(entry.name, folder / entry.folder, encoder))
+            except LibraryError as err:
+                damaged.append(Damaged(entry.name, str(err)))
+        if not damaged or catalog.stamp(folder) == before:
+            break
+        # a change switched the catalog while we read (a folder it replaced is gone): again
+    for bad in damaged:
+        log.warning("collection %r skipped: %s", bad.name, bad.reason)
+    return Opened(opened, damaged)
+
+
 def open_collections(
     folder: str | Path, encoder: SentenceEncoder | None = None
 ) -> list[Collection]:
-    """Every collection of the state folder `folder` (in load order), or the one collection
-    folder `folder`, with the embeddings `encoder` made of them (see `open_collection`);
-    raises LibraryError when there is none or one is damaged."""
-    folder = Path(folder)
-    if (folder / MANIFEST).is_file():
-        return [open_collection(None, folder, encoder)]
-    entries = catalog.read_catalog(folder)
-    if not entries:
-        raise LibraryError(f"{folder}: no document library there")
-    return [open_collection(e.name, folder / e.folder, encoder) for e in entries]
+    """The collections of `open_shelf(folder, encoder)` that opened."""
+    return open_shelf(folder, encoder).collections
 
 
 def open_library(folder: str | Path, encoder: SentenceEncoder | None = None) -> Library:
-    """The search index of `open_collections(folder, encoder)`."""
-    return Library(open_collections(folder, encoder), encoder=encoder)
+    """The search index of the collections of `open_shelf(folder, encoder)` that opened;
+    raises LibraryError when every collection is damaged."""
+    opened = open_shelf(folder, encoder)
+    if not opened.collections:
+        names = ", ".join(repr(d.name) for d in opened.damaged)
+        raise LibraryError(
+            f"{folder}: every collection is damaged ({names}; the first: "
+            f"{opened.damaged[0].reason}); load them again with: qa-assistant load PATH"
+        )
+    return Library(opened.collections, encoder=encoder)
 
 
 @dataclass(frozen=True)
@@ -111,7 +211,7 @@ class LoadSummary:
         verb = "reloaded" if self.replaced else "loaded"
         out = [
             f"{verb} {len(self.documents)} document(s), {self.passages} passage(s) "
-            f"from {self.source} as collection {self.name!r} in {self.seconds:.1f} s"
+            f"from {printable(self.source)} as collection {self.name!r} in {self.seconds:.1f} s"
         ]
         out += [f"  {line}" for line in summary_lines(self.refusals)]
         return out
@@ -141,13 +241,15 @@ def load_folder(
     started = time.monotonic()
     source = Path(source)
     state = Path(state_dir)
-    name = name or source.resolve().name or str(source)
+    name = catalog.collection_key(name or source.resolve().name or str(source))
     if owner := foreign_owner(state):
         raise LibraryError(
             f"{state} belongs to the user {owner}: load as that user so the service can replace "
             f"the library later: sudo -u {owner} qa-assistant load {source}"
         )
     with catalog.locked(state):
+        entries, _ = catalog.entries_for_change(state)
+        catalog.remove_unlisted(state, entries)  # what killed loads left
         try:
             scan = scan_folder(source, Limits.of(settings))
         except OSError as err:
@@ -160,7 +262,6 @@ def load_folder(
                 "the loaded documents are kept"
             )
         passages = [p for d in scan.documents for p in split_passages(d, settings)]
-        entries = catalog.read_catalog(state)
         summary = LoadSummary(
             name,
             str(source),
@@ -199,18 +300,25 @@ def load_folder(
 
 
 def forget(state_dir: str | Path, name: str) -> None:
-    """Remove collection `name` atomically; raises LibraryError naming the collections."""
+    """Remove collection `name` atomically; raises LibraryError naming the collections. A
+    damaged catalog is rebuilt from the stored collections (`catalog.entries_for_change`) and
+    written again, even when `name` is not among them; a missing state folder is not created."""
     state = Path(state_dir)
+    name = catalog.collection_key(name)
+    if not state.is_dir():
+        raise LibraryError(f"no collection named {name!r} (nothing is loaded in {state})")
     with catalog.locked(state):
-        entries = catalog.read_catalog(state)
+        entries, rebuilt = catalog.entries_for_change(state)
         kept = [e for e in entries if e.name != name]
-        if len(kept) == len(entries):
-            known = ", ".join(repr(e.name) for e in entries) or "none"
-            raise LibraryError(f"no collection named {name!r} (collections: {known})")
-        try:
-            catalog.write_catalog(state, kept)
-        except OSError as err:
-            raise LibraryError(f"{state}: cannot write the library ({err})") from None
+        if len(kept) < len(entries) or rebuilt:
+            try:
+                catalog.write_catalog(state, kept)
+            except OSError as err:
+                raise LibraryError(f"{state}: cannot write the library ({err})") from None
+    if len(kept) == len(entries):
+        known = ", ".join(repr(e.name) for e in entries) or "none"
+        repaired = "; the damaged catalog was rebuilt" if rebuilt else ""
+        raise LibraryError(f"no collection named {name!r} (collections: {known}){repaired}")
     log.info("forgot collection %r", name)
 
 
@@ -227,19 +335,35 @@ def _stored_embeddings(
     folder: Path, manifest: dict, passages: int, encoder: SentenceEncoder | None
 ) -> np.ndarray | None:
     """The stored embeddings of the collection in `folder` when `encoder` made them for these
-    `passages`, else None (the library then embeds the passages again)."""
+    `passages` and they are finite numbers, else None (the library then embeds the passages
+    again). The .npy header is checked before the array is read: a header that declares more
+    than the file holds allocates nothing."""
     path = folder / EMBEDDINGS
     if encoder is None or not path.is_file():
         return None
+    expected = (passages, encoder.dim)
     try:
-        embeddings = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as err:
+        with path.open("rb") as f:
+            version = np.lib.format.read_magic(f)
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, fortran_order, dtype = read_header(f)
+            stored = manifest.get("encoder") == encoder.model_id and shape == expected
+            if not stored or dtype != np.float32 or fortran_order:
+                log.info("%s: made by another encoder; embedding the passages again", path)
+                return None
+            f.seek(0)
+            embeddings = np.load(f, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as err:
         log.warning("%s: unreadable (%s); embedding the passages again", path, err)
         return None
-    if manifest.get("encoder") != encoder.model_id or embeddings.shape != (passages, encoder.dim):
-        log.info("%s: made by another encoder; embedding the passages again", path)
+    if embeddings.shape != expected or not np.isfinite(embeddings).all():
+        log.warning("%s: damaged (not finite numbers); embedding the passages again", path)
         return None
-    return embeddings.astype(np.float32, copy=False)
+    return embeddings
 
 
 def _write_collection(

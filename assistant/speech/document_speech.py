@@ -195,11 +195,12 @@ def store_document_speech(documents: Sequence[Document], collection: Path) -> Pa
 
 
 def open_document_speech(collection: Path) -> DocumentSpeech | None:
-    """The speech data stored in `collection`, or None when it has none (an older library)."""
+    """The speech data stored in `collection`, or None when it has none (an older library) or
+    its word list is unreadable (then it is built again from the passages)."""
     folder = collection / SPEECH_DIR
     try:
         words = (folder / WORDS).read_text(encoding="utf-8").split()
-    except OSError:
+    except (OSError, ValueError):
         return None
     if not (folder / LM).is_file() or not (folder / DICTIONARY).is_file():
         return None

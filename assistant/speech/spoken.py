@@ -7,18 +7,23 @@ and what was heard in the end is answered. The recognizer first gets the library
 (`assistant.service.live_shelf`) uses too: the data stored with a library of one collection, or
 one built now into a scratch folder from the passages of all collections (several collections,
 documents read on the fly with `ask --docs`, or a collection stored without it).
+
+Audio in which the voice-activity detector of `audio.endpointing` hears no speech (silence,
+noise) is no question, and neither is a transcript without words: the daemon's endpointer
+decides the first while it listens, `ask_audio` with `heard_speech` before the recognizer runs.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from assistant.answering.answerer import Answer, Answerer
-from assistant.config import Config
+from assistant.config import AudioConfig, Config
 from assistant.retrieval.index import Library
 from assistant.speech.document_speech import (
     DocumentSpeech,
@@ -28,6 +33,7 @@ from assistant.speech.document_speech import (
 from assistant.speech.engines import make_recognizer
 from assistant.speech.recognizer import Heard, Recognizer
 from assistant.voice.audio import FRAME_BYTES, read_wav_16k
+from assistant.voice.endpointing import Endpointer
 
 
 def library_speech(library: Library, scratch: Path) -> DocumentSpeech:
@@ -96,11 +102,29 @@ def answer_spoken(answerer: Answerer, recognizer: Recognizer, pcm: bytes) -> tup
     return heard, dataclasses.replace(answer, timings=timings)
 
 
-def ask_audio(config: Config, answerer: Answerer, wav: str) -> tuple[Heard, Answer]:
+def heard_speech(pcm: bytes, audio: AudioConfig) -> bool:
+    """Whether the endpointer of `audio` (Silero by default) hears speech anywhere in 16 kHz
+    mono int16 `pcm`, as the daemon requires before it takes audio for a question."""
+    endpointer = Endpointer(
+        dataclasses.replace(audio, start_timeout_seconds=math.inf, max_seconds=math.inf)
+    )
+    for pos in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES):
+        endpointer.push(pcm[pos : pos + FRAME_BYTES])
+        if endpointer.heard_speech:
+            return True
+    return False
+
+
+def ask_audio(config: Config, answerer: Answerer, wav: str) -> tuple[Heard, Answer | None]:
     """`qa-assistant ask --audio`: the WAV (any rate/channels) through the configured engine
-    with the speech data of the answerer's library, then answered."""
+    with the speech data of the answerer's library, then answered. The answer is None when no
+    question was heard: the voice-activity detector hears no speech in the WAV (the recognizer
+    then never runs) or the recognizer no words."""
     pcm = read_wav_16k(Path(wav))
+    if not heard_speech(pcm, config.audio):
+        return Heard(""), None
     recognizer = make_recognizer(config.asr)
     with tempfile.TemporaryDirectory(prefix="qa-speech-") as scratch:
         recognizer.use_documents(library_speech(answerer.library, Path(scratch)))
-        return answer_spoken(answerer, recognizer, pcm)
+        heard, answer = answer_spoken(answerer, recognizer, pcm)
+    return heard, answer if heard.text.strip() else None

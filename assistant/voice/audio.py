@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import time
 import wave
@@ -32,6 +33,10 @@ SAMPLE_RATE = 16000
 FRAME_SAMPLES = 480  # 30 ms: a frame size webrtcvad accepts
 FRAME_BYTES = FRAME_SAMPLES * 2
 STALL_SECONDS = 2.0  # no audio for this long from an open stream = the microphone is gone
+# what a WAV file of a question may be (`read_wav_16k`)
+QUESTION_SECONDS = 30.0
+MIN_RATE, MAX_RATE = 8_000, 192_000
+MAX_CHANNELS = 8
 
 
 class AudioError(SetupError):
@@ -165,18 +170,45 @@ class _BufferStream:
         return block.ljust(FRAME_BYTES, b"\0")
 
 
-def read_wav_16k(path: Path) -> bytes:
-    """A PCM WAV file as 16 kHz mono int16 bytes (channels averaged, linear resampling)."""
+def read_wav_16k(path: Path, max_seconds: float | None = QUESTION_SECONDS) -> bytes:
+    """A PCM WAV file as 16 kHz mono int16 bytes (channels averaged, linear resampling).
+
+    The header is checked before anything is allocated: 16-bit samples, MIN_RATE..MAX_RATE Hz,
+    1..MAX_CHANNELS channels, at least one frame, and no more than `max_seconds` of audio (None:
+    no limit, for the assistant's own recordings). The frames read are those the header
+    declares, but never more than the file's size can hold. Raises `AudioError` naming the
+    file and what is wrong."""
     try:
+        size = os.stat(path).st_size
+        if not path.is_file():
+            raise AudioError(f"{path}: not a regular file")
         with wave.open(str(path), "rb") as w:
             rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
-            data = w.readframes(w.getnframes())
+            if width != 2:
+                raise AudioError(f"{path}: needs 16-bit PCM, has {8 * width}-bit samples")
+            if not MIN_RATE <= rate <= MAX_RATE:
+                raise AudioError(
+                    f"{path}: a sample rate of {rate} Hz (a recording has {MIN_RATE} to "
+                    f"{MAX_RATE} Hz)"
+                )
+            if not 1 <= channels <= MAX_CHANNELS:
+                raise AudioError(f"{path}: {channels} channels (at most {MAX_CHANNELS})")
+            frames = min(w.getnframes(), size // (channels * width))
+            if frames == 0:
+                raise AudioError(f"{path}: holds no audio (0 samples)")
+            if max_seconds is not None and frames > max_seconds * rate:
+                raise AudioError(
+                    f"{path}: {frames / rate:.0f} s of audio; a question may be at most "
+                    f"{max_seconds:.0f} s"
+                )
+            data = w.readframes(frames)
     except (OSError, EOFError, wave.Error) as err:
         raise AudioError(f"{path}: not a readable WAV file ({err})") from None
-    if width != 2:
-        raise AudioError(f"{path}: needs 16-bit PCM, has {8 * width}-bit samples")
+    data = data[: len(data) // (channels * width) * channels * width]  # whole frames only
+    if not data:
+        raise AudioError(f"{path}: holds no audio (0 samples)")
     samples = np.frombuffer(data, dtype=np.int16).reshape(-1, channels).mean(axis=1)
-    if rate != SAMPLE_RATE and len(samples):
+    if rate != SAMPLE_RATE:
         n = round(len(samples) * SAMPLE_RATE / rate)
         samples = np.interp(np.arange(n) * rate / SAMPLE_RATE, np.arange(len(samples)), samples)
     return np.clip(samples, -32768, 32767).astype(np.int16).tobytes()
@@ -243,7 +275,7 @@ class WavOutput:
         self._said = bytearray()
 
     def play(self, wav: Path, interrupted: Callable[[], bool]) -> bool:
-        self._said += with_volume(read_wav_16k(wav), self.volume)
+        self._said += with_volume(read_wav_16k(wav, max_seconds=None), self.volume)
         try:
             with wave.open(str(self.path), "wb") as out:
                 out.setnchannels(1)

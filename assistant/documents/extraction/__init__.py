@@ -32,7 +32,8 @@ def heading(level: int, text: str) -> str:
     return "#" * max(1, min(level, 6)) + " " + " ".join(text.split())
 
 
-_HASH_START = re.compile(r"^(\s*)#", re.MULTILINE)
+# whitespace other than a newline: `\s*` would let each line start scan the lines after it
+_HASH_START = re.compile(r"^([^\S\n]*)#", re.MULTILINE)
 
 
 def body(text: str) -> str:

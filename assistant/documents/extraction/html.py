@@ -13,15 +13,27 @@
   other blocks are separated by a blank line; other whitespace is collapsed, as a browser does;
 - scripts, styles, templates, ``<head>`` furniture, navigation (``<nav>``, role="navigation",
   a class or id naming a table of contents or menu) are dropped.
+
+The work is linear in the markup, whatever it holds. The open elements are counted per tag name
+and per "hides its content", and runs of the same element are one stack entry, so neither deep
+nesting nor thousands of unclosed tags cost more per tag; a page with over `MAX_OPEN` distinct
+open runs is refused. The standard library's parser is fed in growing chunks, and a tag, comment
+or declaration still unterminated at the end of the page is dropped with everything after it (as
+HTML5 does: it runs to the end of the file) instead of being re-scanned from each of its ``<``.
+A start tag's extent is found with memory that does not grow with its attributes, and a tag of
+over `MAX_ATTRIBUTES` attributes is refused (the parser lists them all before reporting it).
 """
 
 from __future__ import annotations
 
 import html.parser
 import re
+import sys
 from collections import Counter
+from itertools import islice
 
 from assistant.documents.extraction import Extraction, body, heading
+from assistant.errors import DocumentError
 
 HIDDEN = frozenset({"script", "style", "template", "noscript", "head", "nav", "svg", "iframe"})
 BLOCKS = frozenset(
@@ -33,6 +45,71 @@ _NAVIGATION = re.compile(
     r"(?:^|[\s_-])(?:toc|nav|navbar|navigation|menu|breadcrumbs?)(?:$|[\s_-])", re.IGNORECASE
 )
 VOID = frozenset("br hr img input meta link area base col embed source track wbr".split())
+# How far a start tag extends: html.parser's own pattern (Python 3.11), with the attribute
+# repetition possessive. Nothing after it can fail, so the match is the same, but the regex
+# engine keeps no backtracking state per attribute (about 570 bytes each: 300,000 attributes
+# took 170 MB).
+_START_TAG_EXTENT = re.compile(
+    r"""
+  <[a-zA-Z][^\t\n\r\f />\x00]*       # tag name
+  (?:[\s/]*                          # optional whitespace before attribute name
+    (?:(?<=['"\s/])[^\s/>][^\s/=>]*  # attribute name
+      (?:\s*=+\s*                    # value indicator
+        (?:'[^']*'                   # LITA-enclosed value
+          |"[^"]*"                   # LIT-enclosed value
+          |(?!['"])[^>\s]*           # bare value
+         )
+        \s*                          # possibly followed by a space
+       )?(?:\s|/(?!>))*
+     )*+
+   )?
+  \s*                                # trailing whitespace
+""",
+    re.VERBOSE,
+)
+# An attribute, as html.parser (Python 3.11) finds them one after another in a start tag
+_ATTRIBUTE = re.compile(
+    r"((?<=['\"\s/])[^\s/>][^\s/=>]*)(\s*=+\s*('[^']*'|\"[^\"]*\"|(?!['\"])[^>\s]*))?(?:\s|/(?!>))*"
+)
+MAX_ATTRIBUTES = 10_000  # in one start tag; html.parser lists them all before it reports the tag
+MAX_OPEN = 100_000  # runs of open elements; a page nested deeper is refused
+FEED_CHARS = 1 << 16  # the first chunk fed to the parser; later ones match what it holds back
+
+
+class _OpenElements:
+    """The open elements, innermost last, as runs of the same (tag, hides its content): a
+    start tag, and an end tag with what it closes, cost O(1) amortized at any depth."""
+
+    def __init__(self) -> None:
+        self._runs: list[list] = []  # [tag, hides, count]
+        self._count: Counter[str] = Counter()  # open elements per tag
+        self.hiding = 0  # open elements that hide their content
+
+    def push(self, tag: str, hides: bool) -> None:
+        if self._runs and self._runs[-1][0] == tag and self._runs[-1][1] == hides:
+            self._runs[-1][2] += 1
+        elif len(self._runs) >= MAX_OPEN:
+            raise DocumentError(f"HTML nested too deeply (over {MAX_OPEN} open elements)")
+        else:
+            self._runs.append([sys.intern(tag), hides, 1])
+        self._count[tag] += 1
+        self.hiding += hides
+
+    def close(self, tag: str) -> None:
+        """Close the innermost open `tag` and every element opened inside it; nothing when no
+        `tag` is open."""
+        if not self._count[tag]:
+            return
+        while True:
+            run = self._runs[-1]
+            n = 1 if run[0] == tag else run[2]
+            run[2] -= n
+            self._count[run[0]] -= n
+            self.hiding -= n * run[1]
+            if not run[2]:
+                self._runs.pop()
+            if run[0] == tag:
+                return
 
 
 class _Parser(html.parser.HTMLParser):
@@ -42,7 +119,7 @@ class _Parser(html.parser.HTMLParser):
         self.line: list[str] = []
         self.dropped: Counter[str] = Counter()
         self.title: list[str] = []
-        self._stack: list[tuple[str, bool]] = []  # open elements: (tag, hides its content)
+        self._open = _OpenElements()
         self._in_title = False
         self._pre = 0
         self._heading: int | None = None
@@ -73,7 +150,7 @@ class _Parser(html.parser.HTMLParser):
 
     @property
     def _hidden(self) -> bool:
-        return any(hides for _, hides in self._stack)
+        return self._open.hiding > 0
 
     # --- parser events -----------------------------------------------------------------
 
@@ -87,7 +164,7 @@ class _Parser(html.parser.HTMLParser):
             or bool(_NAVIGATION.search(f"{values.get('class') or ''} {values.get('id') or ''}"))
         )
         if tag not in VOID:
-            self._stack.append((tag, hides))
+            self._open.push(tag, hides)
         if self._hidden:
             return
         if re.fullmatch(r"h[1-6]", tag):
@@ -120,10 +197,7 @@ class _Parser(html.parser.HTMLParser):
         if tag == "title":
             self._in_title = False
         was_hidden = self._hidden
-        for i in range(len(self._stack) - 1, -1, -1):
-            if self._stack[i][0] == tag:
-                del self._stack[i:]
-                break
+        self._open.close(tag)
         if was_hidden:
             return
         if re.fullmatch(r"h[1-6]", tag) and self._heading is not None:
@@ -181,6 +255,39 @@ class _Parser(html.parser.HTMLParser):
         else:
             self.line.append(data)
 
+    def check_for_whole_start_tag(self, i: int) -> int:
+        """Where the start tag at `i` ends, -1 when it may go on in data not yet fed: Python
+        3.11's html.parser, with `_START_TAG_EXTENT` (bounded memory for any attributes); a
+        tag of over MAX_ATTRIBUTES attributes is refused."""
+        rawdata = self.rawdata
+        j = _START_TAG_EXTENT.match(rawdata, i).end()
+        after = rawdata[j : j + 1]
+        if after == ">":
+            end = j + 1
+        elif after == "/":
+            end = j + 2 if rawdata.startswith("/>", j) else -1
+        elif after == "" or after in "abcdefghijklmnopqrstuvwxyz=/ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+            end = -1  # the end of the data in or before an attribute value
+        else:
+            end = max(j, i + 1)
+        # at most MAX_ATTRIBUTES looked at: a count, bounded, of what the parser would list
+        if end > 0 and next(islice(_ATTRIBUTE.finditer(rawdata, i, end), MAX_ATTRIBUTES, None), 0):
+            raise DocumentError(f"HTML tag with over {MAX_ATTRIBUTES} attributes")
+        return end
+
+    def feed_all(self, markup: str) -> None:
+        """Parse all of `markup`, then end the document (see the module doc)."""
+        pos = 0
+        while pos < len(markup):
+            # a chunk at least as long as what the parser holds back (an unterminated tag it
+            # re-reads with each chunk): the re-reading stays linear in all
+            size = max(FEED_CHARS, len(self.rawdata))
+            self.feed(markup[pos : pos + size])
+            pos += size
+        if len(self.rawdata) > 1 and self.rawdata.startswith("<"):
+            self.rawdata = ""  # a construct unterminated at the end: it runs to the end
+        self.close()
+
     def close(self) -> None:
         super().close()
         if self._term:
@@ -220,8 +327,7 @@ class _Parser(html.parser.HTMLParser):
 def extract(markup: str) -> Extraction:
     """The structured text of an HTML page (see the module doc)."""
     parser = _Parser()
-    parser.feed(markup)
-    parser.close()
+    parser.feed_all(markup)
     lines = parser.blocks
     title = " ".join("".join(parser.title).split())
     if title and not _starts_with_h1(lines):

@@ -9,37 +9,140 @@
 - paragraphs are re-flowed (soft line breaks joined); inline markup is reduced to its text:
   links and images to their text, emphasis and code spans without their markers, HTML tags
   and comments removed.
+
+The work is linear in the text: the line patterns are unambiguous, and each inline construct is
+found by a scanner (`_sub`) that remembers where no closing marker follows, so an opener
+without a closer (``**``, ``[``, ``<!--`` thousands of times) is not re-scanned to the end of the
+text from each occurrence. It removes exactly what the regular expression beside it would.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from assistant.documents.extraction import Extraction, body, heading
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_ATX = re.compile(r" {0,3}(#{1,6})\s")  # then the heading text, less a closing run of "#"
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+_TABLE_RULE = re.compile(r"\|?\s*:?-+:?(?:\s*\|\s*:?-+:?)*(?:\s*\|)?")  # of a stripped line
 _ITEM = re.compile(r"^\s{0,8}(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
 _RULE = re.compile(r"^ {0,3}(?:[-*_]\s*){3,}$")
 _QUOTE = re.compile(r"^ {0,3}>\s?")
-_INLINE = [
-    (re.compile(r"<!--.*?-->", re.DOTALL), ""),
-    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links and images
-    (re.compile(r"!?\[([^\]]*)\]\[[^\]]*\]"), r"\1"),  # reference links
-    (re.compile(r"`([^`]*)`"), r"\1"),
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
-    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),
-    (re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])"), r"\1"),
-    (re.compile(r"</?[A-Za-z][^>]*>"), ""),
+
+# A span: (its end, what replaces it) or, when none starts at this opener, the position before
+# which no opener can start one either (the scan goes on from there).
+Span = tuple[int, str] | int
+
+
+def _sub(text: str, opener: re.Pattern[str], span: Callable[[str, re.Match[str]], Span]) -> str:
+    """`text` with each span replaced, scanning left to right as `re.sub` does: at the next
+    match of `opener`, `span` says where the span ends and what replaces it, or how far no span
+    can start."""
+    out: list[str] = []
+    done = search = 0
+    while (match := opener.search(text, search)) is not None:
+        found = span(text, match)
+        if isinstance(found, tuple):
+            out += [text[done : match.start()], found[1]]
+            done = search = found[0]
+        else:
+            search = max(found, match.start() + 1)
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _to(closer: str, keep: bool) -> Callable[[str, re.Match[str]], Span]:
+    """A span from its opener to the first `closer` after it (`<!--.*?-->`, `` `[^`]*` ``,
+    `</?[A-Za-z][^>]*>`), replaced by what lies between (`keep`) or by nothing."""
+
+    def span(text: str, match: re.Match[str]) -> Span:
+        end = text.find(closer, match.end())
+        if end < 0:
+            return len(text)  # no closer after this opener, so none after a later one
+        return end + len(closer), text[match.end() : end] if keep else ""
+
+    return span
+
+
+def _link(target_open: str, target_close: str) -> Callable[[str, re.Match[str]], Span]:
+    """`!?\\[([^\\]]*)\\]` + target, replaced by the link text: an inline link's target is
+    `\\([^)]*\\)` (`target_open` "(", `target_close` ")"), a reference link's
+    `\\[[^\\]]*\\]`."""
+
+    def span(text: str, match: re.Match[str]) -> Span:
+        start = match.end()  # after the "["
+        label_end = text.find("]", start)
+        if label_end < 0:
+            return len(text)
+        if not text.startswith(target_open, label_end + 1):
+            return label_end  # every "[" before this "]" ends its label here too
+        end = text.find(target_close, label_end + 2)
+        if end < 0:
+            return len(text)
+        return end + 1, text[start:label_end]
+
+    return span
+
+
+def _emphasis(closers: dict[str, re.Pattern[str]]) -> Callable[[str, re.Match[str]], Span]:
+    """A span from an opener (its marker in `closers`) to the first closer of that marker on
+    the same line with at least one character between (`(.+?)`), replaced by what lies
+    between."""
+    dead: dict[str, int] = {}  # marker -> the end of a line that has no closer for it
+
+    def span(text: str, match: re.Match[str]) -> Span:
+        marker = match.group()
+        start = match.end()
+        if match.start() < dead.get(marker, -1):
+            return match.start() + 1
+        line_end = text.find("\n", start)
+        line_end = len(text) if line_end < 0 else line_end
+        closer = closers[marker].search(text, start + 1, line_end)
+        if closer is None:
+            dead[marker] = line_end  # nor for a later opener of this line
+            return match.start() + 1
+        return closer.end(), text[start : closer.start()]
+
+    return span
+
+
+# (opener, span) in order; each pass equals the re.sub in its comment
+_INLINE: list[tuple[re.Pattern[str], Callable[[], Callable[[str, re.Match[str]], Span]]]] = [
+    (re.compile(r"<!--"), lambda: _to("-->", keep=False)),  # <!--.*?--> (DOTALL) -> ""
+    (re.compile(r"!?\["), lambda: _link("(", ")")),  # !?\[([^\]]*)\]\([^)]*\) -> \1
+    (re.compile(r"!?\["), lambda: _link("[", "]")),  # !?\[([^\]]*)\]\[[^\]]*\] -> \1
+    (re.compile(r"`"), lambda: _to("`", keep=True)),  # `([^`]*)` -> \1
+    # (\*\*|__)(?=\S)(.+?)(?<=\S)\1 -> \2
+    (
+        re.compile(r"(?:\*\*|__)(?=\S)"),
+        lambda: _emphasis({"**": re.compile(r"(?<=\S)\*\*"), "__": re.compile(r"(?<=\S)__")}),
+    ),
+    # (?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*]) -> \1
+    (
+        re.compile(r"(?<![\w*])\*(?=\S)"),
+        lambda: _emphasis({"*": re.compile(r"(?<=\S)\*(?![\w*])")}),
+    ),
+    # (?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_]) -> \1
+    (re.compile(r"(?<![\w_])_(?=\S)"), lambda: _emphasis({"_": re.compile(r"(?<=\S)_(?![\w_])")})),
+    (re.compile(r"</?[A-Za-z]"), lambda: _to(">", keep=False)),  # </?[A-Za-z][^>]*> -> ""
 ]
 
 
 def _inline(text: str) -> str:
-    for pattern, replacement in _INLINE:
-        text = pattern.sub(replacement, text)
+    for opener, span in _INLINE:
+        text = _sub(text, opener, span())
     return " ".join(text.split())
+
+
+def _atx(line: str) -> tuple[int, str] | None:
+    """(level, text) of an ATX heading line: `^ {0,3}(#{1,6})\\s+(.*?)\\s*#*\\s*$`."""
+    match = _ATX.match(line)
+    if match is None:
+        return None
+    text = line[match.end() :].strip().rstrip("#").rstrip()
+    return len(match.group(1)), text
 
 
 def extract(text: str) -> Extraction:
@@ -82,7 +185,9 @@ def extract(text: str) -> Extraction:
             block()
             continue
         following = lines[i + 1] if i + 1 < len(lines) else ""
-        if line.lstrip().startswith("|") and (header is not None or _TABLE_RULE.match(following)):
+        if line.lstrip().startswith("|") and (
+            header is not None or _TABLE_RULE.fullmatch(following.strip())
+        ):
             if header is None:
                 block()
                 header = _cells(line)
@@ -96,10 +201,10 @@ def extract(text: str) -> Extraction:
             out += [heading(1 if following.strip()[0] == "=" else 2, _inline(line)), ""]
             lines[i + 1] = ""
             continue
-        match = _ATX.match(line)
-        if match:
+        atx = _atx(line)
+        if atx is not None:
             block()
-            out += [heading(len(match.group(1)), _inline(match.group(2))), ""]
+            out += [heading(atx[0], _inline(atx[1])), ""]
             continue
         if _RULE.match(line):
             block()
