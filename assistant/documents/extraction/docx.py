@@ -28,16 +28,23 @@ _HEADING = re.compile(r"^Heading (\d)$")
 def extract(data: bytes) -> Extraction:
     """The structured text of a .docx file; raises `DocumentError` for a broken one."""
     import docx
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.opc.exceptions import OpcError
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     try:
         document = docx.Document(io.BytesIO(data))
+        # style id -> name, looked up once: python-docx scans every style on each lookup
+        styles = document.styles
+        names = {s.style_id: s.name for s in styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
+        default = styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        default_name = default.name if default is not None else ""
         blocks: list[str] = []
         for item in document.iter_inner_content():
             if isinstance(item, Paragraph):
-                _paragraph(item, blocks)
+                style = names.get(item._p.style, default_name) or ""
+                _paragraph(item, style, blocks)
             elif isinstance(item, Table):
                 _table(item, blocks)
     except (OpcError, zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
@@ -50,14 +57,14 @@ def docx_text(data: bytes) -> str:
     return extract(data).text
 
 
-def _paragraph(paragraph: Paragraph, blocks: list[str]) -> None:
-    """Append `paragraph`; `blocks` holds lines, "" being a blank line (a block boundary)."""
+def _paragraph(paragraph: Paragraph, style: str, blocks: list[str]) -> None:
+    """Append `paragraph` of the named `style`; `blocks` holds lines, "" being a blank line (a
+    block boundary)."""
     # a manual line break (code, an address) keeps its lines apart
     lines = [" ".join(line.split()) for line in paragraph.text.split("\n")]
     text = "\n".join(line for line in lines if line)
     if not text:
         return
-    style = paragraph.style.name if paragraph.style is not None else ""
     match = _HEADING.match(style)
     numbered = paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None
     if style == "Title" or match:
