@@ -50,24 +50,25 @@ def test_words_that_only_say_what_kind_of_answer_is_wanted_are_not_the_subject()
 
 
 def test_a_word_no_document_contains_is_counted(subject) -> None:
-    assert subject.absent_terms("When does the library open?") == 0
-    assert subject.absent_terms("Which libraries opened?") == 0  # stems: "opened" is "open"
-    assert subject.absent_terms("When does the library cafe open?") == 1
-    assert subject.absent_terms("How many eggs go into pancakes?") == 2
+    assert subject.about("When does the library open?").absent_terms == 0
+    assert subject.about("Which libraries opened?").absent_terms == 0  # stems: "opened" is "open"
+    assert subject.about("When does the library cafe open?").absent_terms == 1
+    assert subject.about("How many eggs go into pancakes?").absent_terms == 2
 
 
 def test_a_misspelt_word_or_initials_count_as_mentioned(subject) -> None:
-    assert subject.absent_terms("When does the libary open?") == 0
-    assert subject.absent_terms("When does the RCL open?") == 0  # Riverside Community Library
+    assert subject.about("When does the libary open?").absent_terms == 0
+    assert subject.about("When does the RCL open?").absent_terms == 0  # Riverside Community Library
 
 
 def test_a_name_missing_from_the_answers_passage_costs_that_answer(library, subject) -> None:
     (hit,) = library.search("When does the library open on Monday?", 1)
-    assert subject.penalty("When does the library open on Monday?", hit, 0) == 0
-    assert subject.penalty("When does the library open on Easter?", hit, 0) == (
+    assert subject.about("When does the library open on Monday?").penalty(hit) == 0
+    # a name the library has (the railway page), but not this passage
+    assert subject.about("When does the library open for Valley trains?").penalty(hit) == (
         MISSING_NAME_PENALTY
     )
-    assert subject.penalty("When does the library open?", hit, 2) == 2 * ABSENT_TERM_PENALTY
+    assert subject.about("When do pancake quartets open?").penalty(hit) == (2 * ABSENT_TERM_PENALTY)
 
 
 def test_the_answer_score_carries_the_penalty(library, tmp_path: Path) -> None:

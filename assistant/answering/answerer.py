@@ -137,11 +137,11 @@ class Answerer:
         hits = self.library.search(question, self.top_k)
         t1 = time.perf_counter()
         best: tuple[float, Span, Source, str] | None = None
-        absent_terms = self._subject.absent_terms(question)
+        subject = self._subject.about(question)
         for hit in hits:
             if cancelled() or time.monotonic() > deadline:
                 break
-            penalty = self._subject.penalty(question, hit, absent_terms)
+            penalty = subject.penalty(hit)
             if not worth_reading(hit, best[0] if best else None, self.threshold, penalty):
                 continue
             # passages of libraries loaded before the bounds existed can be longer

@@ -24,10 +24,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import snowballstemmer
 
 from assistant.answering.unmentioned import Vocabulary
+from assistant.documents.passages import Passage
 from assistant.retrieval.index import Hit, Library, index_text
 from assistant.text import STOPWORDS
 
@@ -70,6 +72,20 @@ def question_words(question: str) -> list[tuple[str, bool]]:
     return found
 
 
+@dataclass(frozen=True)
+class QuestionSubject:
+    """What one question is about, against one library: the stems of its names and how many of
+    its words no document contains."""
+
+    names: frozenset[str]
+    absent_terms: int
+
+    def penalty(self, hit: Hit) -> float:
+        """The score penalty of an answer from the passage of `hit`."""
+        missing = self.names - stems(_searchable(hit.passage)) if self.names else set()
+        return ABSENT_TERM_PENALTY * self.absent_terms + MISSING_NAME_PENALTY * len(missing)
+
+
 class Subject:
     """The library's words, against which a question's subject is checked."""
 
@@ -81,20 +97,19 @@ class Subject:
 
     @classmethod
     def of(cls, library: Library, vocabulary: Vocabulary) -> Subject:
-        texts = (f"{index_text(p)}\n{p.file}" for p in library.passages)
-        return cls(texts, vocabulary)
+        return cls((_searchable(p) for p in library.passages), vocabulary)
 
-    def absent_terms(self, question: str) -> int:
-        """How many of the question's words no document contains."""
-        return sum(
+    def about(self, question: str) -> QuestionSubject:
+        """The subject of `question`: read once, then `penalty` for each passage."""
+        words = question_words(question)
+        absent = sum(
             stem(word.lower()) not in self._words and not self._vocabulary.mentions(word)
-            for word, _ in question_words(question)
+            for word, _ in words
         )
+        names = frozenset(stem(word.lower()) for word, named in words if named)
+        return QuestionSubject(names, absent)
 
-    def penalty(self, question: str, hit: Hit, absent_terms: int) -> float:
-        """The score penalty of an answer to `question` from the passage of `hit`, given the
-        question's `absent_terms` (`absent_terms(question)`, counted once per question)."""
-        names = {stem(word.lower()) for word, named in question_words(question) if named}
-        passage = hit.passage
-        missing = names - stems(f"{index_text(passage)}\n{passage.file}") if names else set()
-        return ABSENT_TERM_PENALTY * absent_terms + MISSING_NAME_PENALTY * len(missing)
+
+def _searchable(passage: Passage) -> str:
+    """A passage's text with its title, section and file name: where its subject is named."""
+    return f"{index_text(passage)}\n{passage.file}"
