@@ -112,6 +112,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
 
     p = sub.add_parser(
+        "household",
+        help="add questions asked against generated table rows, field lines, lists and notices",
+    )
+    p.add_argument("file", help="SQuAD 1.1/2.0 training file")
+    p.add_argument("--out", required=True, help="the kept questions plus the household ones")
+    p.add_argument("--passages", type=int, default=2000, help="household passages to generate")
+    p.add_argument(
+        "--keep", type=int, help="keep about N questions of FILE, whole paragraphs (default: all)"
+    )
+    p.add_argument("--seed", type=int, default=0)
+
+    p = sub.add_parser(
         "from-bundle", help="a trainable model folder from a BERT TFLite QA bundle's weights"
     )
     p.add_argument("bundle", help="TFLite QA bundle folder (model.tflite, vocab.txt, bundle.json)")

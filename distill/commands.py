@@ -32,6 +32,7 @@ from distill.distractors import add_distractors
 from distill.entries import add_entry_lists
 from distill.errors import DistillError
 from distill.from_bundle import recover
+from distill.household import add_household
 from distill.masking import Masker, token_probabilities
 from distill.modeling import (
     Vocabulary,
@@ -73,6 +74,15 @@ def run(args: argparse.Namespace) -> None:
             args.file, args.out, per_question=args.per_question, seed=args.seed
         )
         print(f"wrote {args.out}: {added} questions asked against {lists} lists of entries")
+        return
+    if args.command == "household":
+        kept, added, unanswerable = add_household(
+            args.file, args.out, passages=args.passages, keep=args.keep, seed=args.seed
+        )
+        print(
+            f"wrote {args.out}: {kept} questions of {args.file} and {added} household "
+            f"questions ({unanswerable} unanswerable)"
+        )
         return
     if args.command == "from-bundle":
         recover(args.bundle, args.config_from, args.out)
