@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import platform
 import re
 import tempfile
@@ -38,6 +39,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from tqdm import tqdm
+
+from assistant.answering.answerer import NOT_FOUND
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data" / "home"
@@ -74,8 +77,14 @@ def outcome(question: dict, found: bool, text: str) -> str:
     return "right" if any(contains(text, a) for a in question["answers"]) else "wrong"
 
 
-def answer_questions(questions: list[dict], model: Path | None) -> tuple[list[dict], dict]:
-    """Load DOCS as `qa-assistant load` does (temporary state folder) and answer every question."""
+def answer_questions(
+    questions: list[dict], model: Path | None, threshold: float | None
+) -> tuple[list[dict], dict]:
+    """Load DOCS as `qa-assistant load` does (temporary state folder) and answer every question,
+    "not found" below `threshold` (default: the configuration's). Each prediction keeps its best
+    span and score whatever the threshold (`span`), so `at_threshold` can re-judge it: the
+    answerer reads with no threshold, which gives the same best span (passages are only
+    skipped when they cannot beat the best answer so far or reach the threshold)."""
     from assistant.answering.answerer import Answerer, load_reader
     from assistant.config import Config
     from assistant.service.assembly import build_shelf
@@ -87,13 +96,15 @@ def answer_questions(questions: list[dict], model: Path | None) -> tuple[list[di
         shelf.load(DOCS)
         library = shelf.library()
         reader = load_reader(model, config.answer.threads)
-        answerer = Answerer.from_config(library, reader, config.answer)
+        if threshold is None:
+            threshold = Answerer.from_config(library, reader, config.answer).threshold
+        answerer = Answerer.from_config(library, reader, config.answer, threshold=-math.inf)
         setup = {
             "model": str(model.relative_to(ROOT) if model.is_relative_to(ROOT) else model),
             "documents": len(library.files),
             "passages": len(library),
             "top_k": answerer.top_k,
-            "threshold": answerer.threshold,
+            "threshold": threshold,
         }
         predictions = []
         for q in tqdm(questions, desc="questions", unit="q"):
@@ -102,15 +113,39 @@ def answer_questions(questions: list[dict], model: Path | None) -> tuple[list[di
             predictions.append(
                 {
                     **q,
-                    "answer": answer.text,
-                    "found": answer.found,
+                    "span": answer.text if answer.found else "",
                     "score": answer.score,
                     "source": source,
                     "sentence": answer.sentence,
-                    "outcome": outcome(q, answer.found, answer.text),
                 }
             )
-    return predictions, setup
+    return at_threshold(predictions, threshold), setup
+
+
+def at_threshold(predictions: list[dict], threshold: float) -> list[dict]:
+    """The predictions with "not found" below `threshold`: `answer`, `found` and `outcome`."""
+    judged = []
+    for p in predictions:
+        found = bool(p["span"]) and p["score"] >= threshold
+        text = p["span"] if found else NOT_FOUND
+        judged.append({**p, "answer": text, "found": found, "outcome": outcome(p, found, text)})
+    return judged
+
+
+def sweep(predictions: list[dict], thresholds: list[float]) -> str:
+    """Markdown: right and false answers of the predictions at each threshold."""
+    out = [
+        "| threshold | right | wrong | not found | false answers |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for threshold in thresholds:
+        t = tally(at_threshold(predictions, threshold))
+        a, u = t["answerable"], t["unanswerable"]
+        out.append(
+            f"| {threshold:g} | {_share(t['right'], a)} | {_share(t['wrong'], a)} "
+            f"| {_share(t['not_found'], a)} | {_share(t['false_answers'], u)} |"
+        )
+    return "\n".join(out)
 
 
 def tally(predictions: list[dict]) -> dict:
@@ -186,16 +221,28 @@ def main() -> None:
     parser.add_argument("--model", type=Path, help="QA bundle (default: answer.model)")
     parser.add_argument("--split", choices=SPLITS, default="all", help="questions to ask")
     parser.add_argument("--json", type=Path, help="write the figures and every prediction here")
+    parser.add_argument(
+        "--threshold", type=float, help="the not-found threshold (default: answer.threshold)"
+    )
+    parser.add_argument(
+        "--sweep",
+        type=float,
+        nargs="+",
+        metavar="T",
+        help="also show right and false answers at these thresholds",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     questions = json.loads(QUESTIONS.read_text(encoding="utf-8"))["questions"]
     if args.split != "all":
         questions = [q for q in questions if q["split"] == args.split]
-    predictions, setup = answer_questions(questions, args.model)
+    predictions, setup = answer_questions(questions, args.model, args.threshold)
     splits = SPLITS if args.split == "all" else (args.split,)
     figures = report(predictions, splits)
     print(table(figures))
+    if args.sweep:
+        print("\n" + sweep(predictions, args.sweep))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         result = {

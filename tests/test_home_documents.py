@@ -12,7 +12,7 @@ import json
 from functools import cache
 
 import pytest
-from home_documents import DOCS, QUESTIONS, contains, outcome, tokens
+from home_documents import DOCS, QUESTIONS, at_threshold, contains, outcome, tokens
 
 from assistant.documents.scan import scan_folder
 
@@ -138,3 +138,24 @@ def test_outcome() -> None:
     unanswerable = {"answers": []}
     assert outcome(unanswerable, True, "9am to 4pm") == "false answer"
     assert outcome(unanswerable, False, "I couldn't find that.") == "not found"
+
+
+def test_a_threshold_turns_the_answers_below_it_into_not_found() -> None:
+    predictions = [
+        {"answers": ["£6.25"], "span": "£6.25", "score": 9.0},
+        {"answers": ["£6.25"], "span": "£12.50", "score": 7.5},
+        {"answers": [], "span": "9am", "score": 8.0},
+        {"answers": [], "span": "", "score": None},
+    ]
+    assert [p["outcome"] for p in at_threshold(predictions, 7.0)] == [
+        "right",
+        "wrong",
+        "false answer",
+        "not found",
+    ]
+    assert [p["outcome"] for p in at_threshold(predictions, 8.5)] == [
+        "right",
+        "not found",
+        "not found",
+        "not found",
+    ]
