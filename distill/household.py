@@ -648,50 +648,172 @@ def classes(rng: random.Random) -> Passage:
     return p
 
 
-def notice(rng: random.Random) -> Passage:
-    """Prose with several values of one kind: the question's words pick the right one."""
-    p = Passage()
-    appliance = rng.choice(_APPLIANCES)
+Fact = tuple[str, str, tuple[str, ...]]  # sentence, the answer in it, questions it answers
+
+
+def _guarantee_facts(rng: random.Random) -> list[Fact]:
+    a = rng.choice(_APPLIANCES)
     years, months, days = rng.randint(2, 10), rng.choice((6, 12, 18, 24)), rng.randint(3, 14)
     fee, call = _price(rng, 40, 150), _price(rng, 20, 90)
-    facts = [
+    descale = rng.choice((2, 3, 4, 6))
+    return [
         (
-            f"The {appliance} has a {years}-year guarantee on parts",
+            f"The {a} has a {years}-year guarantee on parts",
             f"{years}-year",
-            f"How long is the guarantee on parts for the {appliance}?",
+            (f"How long is the guarantee on the {a}?", "How long are parts guaranteed?"),
         ),
         (
             f"labour is covered for {months} months",
             f"{months} months",
-            "How long is labour covered?",
+            ("How long is labour covered?", "For how long is labour free?"),
         ),
         (
             f"repairs are usually done within {days} working days",
             f"{days} working days",
-            "How quickly are repairs done?",
+            ("How quickly are repairs done?", "How long does a repair take?"),
         ),
         (
             f"an engineer's visit after the guarantee costs {fee}",
             fee,
-            "How much does an engineer's visit cost after the guarantee?",
+            ("How much is an engineer's visit after the guarantee?",),
         ),
-        (f"a call-out on a Sunday costs {call}", call, "How much is a Sunday call-out?"),
+        (
+            f"a call-out on a Sunday costs {call}",
+            call,
+            ("How much is a Sunday call-out?", "What does it cost to call someone out on Sunday?"),
+        ),
+        (
+            f"the {a} should be descaled every {descale} months",
+            f"{descale} months",
+            (f"How often should the {a} be descaled?",),
+        ),
     ]
-    rng.shuffle(facts)
-    shown = facts[:4]
-    text = ". ".join(s[0].upper() + s[1:] for s, _, _ in shown) + "."
-    p.line(text)
-    for _, answer, question in rng.sample(shown, 2):
-        p.ask(question, answer)
-    p.ask(facts[4][2])
-    p.ask(
-        rng.choice(
-            (
-                "How much does a replacement door seal cost?",
-                f"How long is the guarantee on the {appliance}'s motor?",
-            )
-        )
+
+
+def _method_facts(rng: random.Random) -> list[Fact]:
+    dish = rng.choice(("the cake", "the loaf", "the pie", "the crumble", "the lasagne"))
+    bake, cool = rng.choice((25, 35, 40, 50, 60)), rng.choice((5, 10, 15, 20))
+    keep, freeze = rng.randint(2, 5), rng.choice((1, 2, 3, 6))
+    tin = rng.choice(("20 cm", "23 cm", "900 g", "1 litre"))
+    temp = rng.choice((160, 170, 180, 190, 200))
+    return [
+        (
+            f"Bake {dish} for {bake} minutes until golden",
+            f"{bake} minutes",
+            (f"How long does {dish} bake?", f"How long do I cook {dish} for?"),
+        ),
+        (
+            f"leave it to cool in the tin for {cool} minutes",
+            f"{cool} minutes",
+            (f"How long should {dish} cool in the tin?",),
+        ),
+        (
+            f"{dish[0].upper() + dish[1:]} keeps for {keep} days in an airtight tin",
+            f"{keep} days",
+            (f"How long does {dish} keep?", f"How many days will {dish} last?"),
+        ),
+        (
+            f"it freezes for up to {freeze} months",
+            f"{freeze} months",
+            (f"How long can I freeze {dish}?",),
+        ),
+        (f"use a {tin} tin", tin, (f"What size tin do I need for {dish}?",)),
+        (
+            f"the oven should be at {temp}°C",
+            f"{temp}°C",
+            (f"What temperature do I bake {dish} at?", "How hot should the oven be?"),
+        ),
+    ]
+
+
+def _letter_facts(rng: random.Random) -> list[Fact]:
+    who = rng.choice(("Dr " + rng.choice(_PEOPLE).split()[1], "the practice nurse", "the optician"))
+    date, time = _date(rng), _time(rng)
+    early, notice_hours = rng.choice((5, 10, 15)), rng.choice((24, 48))
+    days, results = rng.randint(2, 5), rng.randint(6, 14)
+    return [
+        (
+            f"Your appointment with {who} is on {date}",
+            date,
+            ("When is my appointment?", f"What date am I seeing {who}?"),
+        ),
+        (f"please arrive at {time}", time, ("What time should I arrive?",)),
+        (
+            f"come {early} minutes early to fill in a form",
+            f"{early} minutes",
+            ("How early should I arrive?", "How many minutes early should I come?"),
+        ),
+        (
+            f"if you cannot come, give us {notice_hours} hours' notice",
+            f"{notice_hours} hours",
+            ("How much notice do I need to give to cancel?",),
+        ),
+        (
+            f"repeat prescriptions take {days} working days",
+            f"{days} working days",
+            ("How long do repeat prescriptions take?",),
+        ),
+        (
+            f"results are usually back within {results} days",
+            f"{results} days",
+            ("How long do test results take?",),
+        ),
+    ]
+
+
+def _bill_facts(rng: random.Random) -> list[Fact]:
+    total = f"£{rng.randint(900, 2900)}.{rng.randint(10, 99)}"
+    first, rest = _price(rng, 100, 300), _price(rng, 100, 300)
+    police = _price(rng, 150, 400)
+    date = f"{rng.randint(1, 28)} {rng.choice(_MONTHS)}"
+    rate, old = (
+        f"{rng.randint(1, 5)}.{rng.randint(10, 95)}%",
+        f"{rng.randint(1, 5)}.{rng.randint(10, 95)}%",
     )
+    return [
+        (
+            f"The total to pay this year is {total}",
+            total,
+            ("How much do I have to pay this year?", "What is the total bill?"),
+        ),
+        (f"the first instalment is {first}", first, ("How much is the first payment?",)),
+        (
+            f"the other instalments are {rest} each",
+            rest,
+            ("How much are the payments after the first one?",),
+        ),
+        (f"{police} of it goes to the police", police, ("How much goes to the police?",)),
+        (
+            f"payments are taken on {date} each month",
+            date,
+            ("When are payments taken?", "On what day is the money taken?"),
+        ),
+        (
+            f"your interest rate changes from {old} to {rate}",
+            rate,
+            ("What is the new interest rate?",),
+        ),
+    ]
+
+
+_THEMES = (_guarantee_facts, _method_facts, _letter_facts, _bill_facts)
+
+
+def notice(rng: random.Random) -> Passage:
+    """Prose with several values of one kind: the question's words pick the right one, and a
+    question about a fact of the same kind that the notice leaves out has no answer."""
+    p = Passage()
+    facts = rng.choice(_THEMES)(rng)
+    rng.shuffle(facts)
+    shown, left_out = facts[:4], facts[4:]
+    text = ". ".join(sentence[0].upper() + sentence[1:] for sentence, _, _ in shown) + "."
+    start = p.line(text)
+    for sentence, answer, questions in shown:
+        if questions and rng.random() < 0.6:
+            p.ask(rng.choice(questions), answer, start + text.find(sentence[1:]) - 1)
+    for _, _, questions in left_out:
+        if questions:
+            p.ask(rng.choice(questions))
     return p
 
 
@@ -712,7 +834,9 @@ GENERATORS: tuple[Callable[[random.Random], Passage], ...] = (
 
 def household_articles(count: int, seed: int) -> list[dict]:
     """`count` SQuAD 2.0 paragraphs, generators taken in turn (deterministic for `seed`), as
-    one article per generator titled "household <generator>"."""
+    one article per generator titled "household <generator>". Each paragraph is also asked one
+    answerable question of the previous paragraph of its generator that names something it does
+    not hold, labelled no-answer: the same kind of table, another code, stop or time."""
     rng = random.Random(seed)
     articles: dict[str, list[dict]] = {}
     for k in range(count):
@@ -727,11 +851,37 @@ def household_articles(count: int, seed: int) -> list[dict]:
             }
             for j, (question, answer, at) in enumerate(passage.qas)
         ]
-        articles.setdefault(make.__name__, []).append({"context": passage.context, "qas": qas})
+        paragraphs = articles.setdefault(make.__name__, [])
+        if paragraphs:
+            borrowed = [
+                q["question"]
+                for q in paragraphs[-1]["qas"]
+                if q["answers"] and _names_missing_from(q["question"], passage.context)
+            ]
+            if borrowed:
+                qas.append(
+                    {
+                        "id": f"{SOURCE}-{make.__name__}-{k}-other",
+                        "question": rng.choice(borrowed),
+                        "answers": [],
+                        "is_impossible": True,
+                    }
+                )
+        paragraphs.append({"context": passage.context, "qas": qas})
     return [
         {"title": f"{SOURCE} {name}", "source": SOURCE, "paragraphs": paragraphs}
         for name, paragraphs in articles.items()
     ]
+
+
+def _names_missing_from(question: str, context: str) -> bool:
+    """Whether `question` names something (a word with a digit, or a capitalised word after
+    the first: a code, a time, a stop, a day) that `context` does not hold."""
+    words = [w.strip("?,.'s") for w in question.split()[1:]]
+    return any(
+        len(w) > 1 and (w[0].isupper() or any(c.isdigit() for c in w)) and w not in context
+        for w in words
+    )
 
 
 def add_household(

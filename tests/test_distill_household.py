@@ -88,3 +88,16 @@ def test_the_command_keeps_a_sample_of_the_training_file_and_is_deterministic(
     examples = load_examples(outs[0])
     assert sum(not ex.id.startswith("household-") for ex in examples) == 3
     assert sum(ex.is_impossible for ex in examples) > 10
+
+
+def test_a_question_borrowed_from_another_table_names_what_this_one_lacks() -> None:
+    borrowed = [
+        (context, question)
+        for context, question in _questions(household_articles(120, seed=5))
+        if question["id"].endswith("-other")
+    ]
+    assert len(borrowed) > 10
+    for context, question in borrowed:
+        assert question["is_impossible"]
+        names = re.findall(r"\b(?:[A-Z]\w+|\w*\d[\w:]*)", question["question"].split(" ", 1)[1])
+        assert any(name not in context for name in names)
