@@ -6,13 +6,15 @@
 #
 # WORK (outside the repository) receives: data/ (the held-out split of the training file),
 # teacher/ (one epoch), teacher-e2/ (one more epoch), teacher-d/ (teacher-e2 trained on distractor
-# passages: the shipped model), student-init/,
+# passages), teacher-h/ (teacher-d trained on household passages) and reader/ (its checkpoint at
+# step HOUSEHOLD_STEP, default 195: the shipped model), student-init/,
 # student-kd/, student-hard/, student-random/, student-random-hard/ (students of teacher/),
-# bundles/ (int8 of all six, fp16 of both teachers and the distilled student), eval/dev/*.json
+# bundles/ (int8 of all seven, fp16 of both teachers and the distilled student), eval/dev/*.json
 # (qa-eval on the whole dev set, 2 threads) and eval/table.md + table.json. A finished step is
 # skipped; an interrupted training resumes from its newest checkpoint. EPOCHS (default 1) sets
-# the epochs of every training run but teacher-e2's (one) and teacher-d's (DISTRACTOR_STEPS steps,
-# default 700). The dev set is only evaluated on, never trained or tuned on.
+# the epochs of every training run but teacher-e2's (one), teacher-d's (DISTRACTOR_STEPS steps,
+# default 700) and teacher-h's (HOUSEHOLD_STEPS, default 260). The dev set is only evaluated on,
+# never trained or tuned on.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,6 +34,7 @@ dev=()
 if [[ -n "${QUICK:-}" ]]; then
     train+=(--limit 64 --max-steps 2 --eval-limit 20)
     DISTRACTOR_STEPS=2
+    HOUSEHOLD_STEPS=2 HOUSEHOLD_EVERY=1 HOUSEHOLD_STEP=1
     validate=(--validate "$W/data/holdout.json" --limit 20 --max-f1-drop 100)
     dev=(--limit 20)
 fi
@@ -71,6 +74,16 @@ fit "$W/teacher-e2" "$BIN/qa-distill" finetune --model "$W/teacher" "${train[@]}
     --out "$W/data/train-distractors.json"
 fit "$W/teacher-d" "$BIN/qa-distill" finetune --model "$W/teacher-e2" "${train[@]}" \
     --train "$W/data/train-distractors.json" --max-steps "${DISTRACTOR_STEPS:-700}" --lr 3e-5 --seed 4
+# the shipped reader: teacher-d fine-tuned on generated household passages (table rows, field
+# lines, lists, notices; a third of their questions unanswerable) beside about 4,000 questions of
+# its own training file; the checkpoint at step HOUSEHOLD_STEP of the HOUSEHOLD_STEPS schedule
+[[ -f $W/data/train-household.json ]] || "$BIN/qa-distill" household \
+    "$W/data/train-distractors.json" --out "$W/data/train-household.json" --passages 1000 \
+    --keep 4000 --seed 0
+fit "$W/teacher-h" "$BIN/qa-distill" finetune --model "$W/teacher-d" "${train[@]}" \
+    --train "$W/data/train-household.json" --max-steps "${HOUSEHOLD_STEPS:-260}" --lr 3e-5 \
+    --seed 5 --save-every "${HOUSEHOLD_EVERY:-65}"
+[[ -d $W/reader ]] || cp -r "$W/teacher-h/checkpoint-${HOUSEHOLD_STEP:-195}" "$W/reader"
 [[ -d $W/student-init ]] || "$BIN/qa-distill" init-student --teacher "$W/teacher" --layers 0,2,4 \
     --out "$W/student-init"
 fit "$W/student-kd" "$BIN/qa-distill" squad --teacher "$W/teacher" --student "$W/student-init" \
@@ -81,7 +94,7 @@ fit "$W/student-hard" "$BIN/qa-distill" finetune --model "$W/student-init" "${tr
 fit "$W/student-random-hard" "$BIN/qa-distill" finetune --model "$W/student-random" "${train[@]}"
 
 mkdir -p "$W/bundles" "$W/eval/dev"
-for name in teacher-d teacher-e2 teacher student-kd student-hard student-random-hard; do
+for name in reader teacher-d teacher-e2 teacher student-kd student-hard student-random-hard; do
     convert "$W/$name" "$name-int8" dynamic "${validate[@]}"
 done
 for name in teacher-e2 teacher student-kd; do
@@ -89,7 +102,8 @@ for name in teacher-e2 teacher student-kd; do
 done
 
 rows=()
-for spec in "teacher-d:MiniLM-L6 teacher, 2 epochs + distractors" \
+for spec in "reader:MiniLM-L6 teacher, 2 epochs + distractors + household" \
+    "teacher-d:MiniLM-L6 teacher, 2 epochs + distractors" \
     "teacher-e2:MiniLM-L6 teacher, 2 epochs" "teacher:MiniLM-L6 teacher, 1 epoch" \
     "student-kd:3-layer student, task-distilled" \
     "student-hard:3-layer student, hard labels only" \
