@@ -19,6 +19,8 @@ from assistant.qa.engine import QAEngine
         ("Which group owns the source code?", "group"),
         ("Which groups own the source code?", "the group"),
         ("Who runs the daemon?", "it"),
+        ("Which group controls the libvirt daemon?", "Membership in this group"),
+        ("Which group can use scanners?", "Users in this group"),
     ],
 )
 def test_answers_that_only_repeat_the_question_are_refused(question: str, answer: str) -> None:
@@ -36,6 +38,8 @@ def test_answers_that_only_repeat_the_question_are_refused(question: str, answer
         ("How many buttons does it have?", "one"),
         ("When was the act passed?", "in May"),
         ("Which is larger, the red group or the blue group?", "the blue group"),  # a choice
+        ("Which group owns the disk?", "the disk group"),
+        ("Which group is this group's parent?", "the staff group, which contains this group"),
     ],
 )
 def test_answers_with_something_new_are_kept(question: str, answer: str) -> None:

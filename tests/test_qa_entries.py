@@ -119,4 +119,4 @@ def test_shipped_reader_answers_this_group_with_the_entrys_term(
     engine = QAEngine.from_bundle(DEFAULT_MODEL, threads=1)
     assert engine.answer(question, LIBVIRT).text == "libvirt"  # the reader's "this group"
     monkeypatch.setattr("assistant.qa.engine.entry_referent", lambda context, start, end: None)
-    assert engine.answer(question, LIBVIRT).text == "Membership in this group"
+    assert engine.answer(question, LIBVIRT).text == "Membership"
