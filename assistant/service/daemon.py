@@ -458,7 +458,10 @@ class Daemon:
             tone="done" if answer.found else "failed",
             prepared=None,
         )
-        return State.SPEAKING, turn.timed(answer_ms=round((time.monotonic() - started) * 1000))
+        # a second opinion's seconds of ASR, in the turn's log line
+        second = {k: v for k, v in answer.timings.items() if k == "second_asr_ms"}
+        answer_ms = round((time.monotonic() - started) * 1000)
+        return State.SPEAKING, turn.timed(answer_ms=answer_ms, **second)
 
     def _thinking_cancelled(self, kept: list[Event]) -> bool:
         """Polled before each passage and model window: feeds the watchdog; True when stopping

@@ -19,6 +19,7 @@ captions ("(coughs)", "[BLANK_AUDIO]"). Confidence is exp(mean token log-probabi
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import re
 from pathlib import Path
@@ -112,6 +113,8 @@ class WhisperRecognizer:
             from faster_whisper import WhisperModel
         except ImportError:
             raise AsrError("faster-whisper is not installed (the 'pi' extra)") from None
+        # it logs every clip's duration at INFO: one line per question in the service's journal
+        logging.getLogger("faster_whisper").setLevel(logging.WARNING)
         try:
             self._model = WhisperModel(
                 str(folder), device="cpu", compute_type="int8", cpu_threads=threads
