@@ -28,9 +28,7 @@ from assistant.speech.engines import make_recognizer
 from assistant.speech.pocketsphinx import PocketSphinxRecognizer
 from assistant.speech.recognizer import AsrError, Heard
 from assistant.speech.second_opinion import (
-    AGREE_BONUS,
     SWITCH_MARGIN,
-    WEAK_MARGIN,
     Opinion,
     SecondOpinion,
     choose,
@@ -173,11 +171,10 @@ def _answer(text: str, score: float | None, passage: int = 1) -> Answer:
 THRESHOLD = 7.0
 
 
-def test_a_strong_turn_needs_no_second_opinion() -> None:
-    sure = Opinion(Heard("q", 0.9), _answer("twelve", THRESHOLD + WEAK_MARGIN + 0.1))
-    assert not weak(sure, THRESHOLD)
+def test_only_a_not_found_turn_asks_for_a_second_opinion() -> None:
+    assert not weak(Opinion(Heard("q", 0.1), _answer("twelve", THRESHOLD)), THRESHOLD)
+    assert weak(Opinion(Heard("q", 0.9), _answer("twelve", THRESHOLD - 0.1)), THRESHOLD)
     assert weak(Opinion(Heard("q", 0.9), _answer(NOT_FOUND, None)), THRESHOLD)
-    assert weak(Opinion(Heard("q", 0.9), _answer("twelve", THRESHOLD + WEAK_MARGIN - 0.1)), 7.0)
 
 
 def test_the_second_answer_must_beat_the_first_by_the_margin() -> None:
@@ -197,13 +194,15 @@ def test_a_switch_below_the_threshold_is_not_found() -> None:
     assert not kept.answer.found and kept.answer.text == NOT_FOUND
 
 
-def test_agreeing_transcripts_keep_their_answer() -> None:
-    score = THRESHOLD - AGREE_BONUS + 0.01  # found only thanks to the agreement
-    first = Opinion(Heard("how many books", 0.4), _answer("Twelve.", score))
-    second = Opinion(Heard("how many books?", 0.9), _answer("twelve", score - 0.5))
+def test_agreeing_transcripts_keep_their_answer_undiscounted() -> None:
+    score = THRESHOLD + SWITCH_MARGIN / 2  # found only thanks to the agreement
+    first = Opinion(Heard("how many books", 0.4), _answer("Twelve.", THRESHOLD - 3))
+    second = Opinion(Heard("how many books?", 0.9), _answer("twelve", score))
     kept = choose(first, second, THRESHOLD)
-    assert kept.heard == first.heard and kept.answer.found
-    assert kept.answer.score == pytest.approx(score + AGREE_BONUS, abs=1e-3)
+    assert kept.heard == second.heard and kept.answer.found
+    assert kept.answer.score == pytest.approx(score)
+    differing = Opinion(second.heard, _answer("six", score))
+    assert not choose(first, differing, THRESHOLD).answer.found
 
 
 @pytest.fixture(scope="module")
