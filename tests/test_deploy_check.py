@@ -283,7 +283,7 @@ def test_check_passes_on_a_pc_with_a_sound_server(tmp_path: Path) -> None:
     assert lines[0].startswith("checking as on a PC (")
     assert lines[-1] == "all checks passed"
     assert any(  # the shipped engine: PocketSphinx with Whisper's second opinion
-        line.startswith("ok    speech model: pocketsphinx's built-in US English model; on weak")
+        line.startswith("ok    speech model: pocketsphinx's built-in US English model; on a 'not")
         and "Whisper tiny.en, int8, 4 threads, the packaged weights" in line
         for line in lines
     )

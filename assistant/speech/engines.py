@@ -5,7 +5,7 @@ unusable (a first boot before it is copied over, or a PC), `make_recognizer` fal
 PocketSphinx and logs it (a warning on a
 Raspberry Pi, where the model belongs; information on a PC, which needs none); the
 recognizer's `fallback_reason` says why, for `qa-assistant check`. It is never said aloud.
-"pocketsphinx+whisper" is PocketSphinx with Whisper as a second opinion on weak turns
+"pocketsphinx+whisper" is PocketSphinx with Whisper as a second opinion on "not found" turns
 (`assistant.speech.second_opinion`).
 """
 
@@ -53,8 +53,8 @@ ENGINES: dict[str, Engine[AsrConfig, Recognizer]] = {
     "pocketsphinx+whisper": Engine(
         lambda c: SecondOpinion(PocketSphinxRecognizer(), _whisper(c)),
         lambda c: (
-            "pocketsphinx's built-in US English model; on weak turns a second opinion "
-            f"from {_whisper_label(c)}"
+            "pocketsphinx's built-in US English model; on a 'not found' turn a second "
+            f"opinion from {_whisper_label(c)}"
         ),
     ),
 }
