@@ -100,6 +100,7 @@ class SecondOpinion:
         self.second = second
         self.fallback_reason = first.fallback_reason
         self._audio = bytearray()
+        self._again: tuple[int, Heard] | None = None  # (audio bytes heard, what second heard)
 
     def use_documents(self, speech: DocumentSpeech) -> None:
         self.first.use_documents(speech)
@@ -107,6 +108,7 @@ class SecondOpinion:
 
     def start(self) -> None:
         self._audio = bytearray()
+        self._again = None
         self.first.start()
 
     def feed(self, pcm: bytes) -> str:
@@ -123,10 +125,13 @@ class SecondOpinion:
 
     def again(self) -> Heard:
         """What `second` hears in the audio of the utterance so far (or of the last one,
-        until `start`)."""
-        self.second.start()
-        self.second.feed(bytes(self._audio))
-        return self.second.finish()
+        until `start`); heard once for the same audio (a `finish` that fell back to it)."""
+        audio = bytes(self._audio)
+        if self._again is None or self._again[0] != len(audio):
+            self.second.start()
+            self.second.feed(audio)
+            self._again = (len(audio), self.second.finish())
+        return self._again[1]
 
     def answer(
         self,
