@@ -13,7 +13,7 @@ the small test library. With a second opinion (`--asr pocketsphinx+whisper`) the
 that asked for one is reported too.
 
 Usage: .venv/bin/python bench/voice_latency.py [--turns 10] [--asr ENGINE] [--asr-threads N]
-           [--json OUT] [--plot OUT.png]
+           [--question TEXT ...] [--json OUT] [--plot OUT.png]
 Writes bench/results/voice_latency.json and .png by default.
 """
 
@@ -204,6 +204,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=10, help="turns per voice (default 10)")
     parser.add_argument("--setups", nargs="+", choices=sorted(SETUPS), default=list(SETUPS))
+    parser.add_argument(
+        "--question", action="append", help="ask this instead of the built-in questions (repeat)"
+    )
     parser.add_argument("--asr", choices=ASR_ENGINES, default="pocketsphinx")
     parser.add_argument("--asr-threads", type=int, default=AsrConfig().whisper_threads)
     parser.add_argument("--json", type=Path, default=RESULTS / "voice_latency.json")
@@ -216,14 +219,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, private_pulseaudio():
         work = Path(tmp)
         questions = []
-        for i, text in enumerate(QUESTIONS):
+        texts = args.question or QUESTIONS
+        for i, text in enumerate(texts):
             questions.append(work / f"q{i}.wav")
             render_question(text, questions[-1])
         asr = {"engine": args.asr, "whisper_threads": args.asr_threads}
         results = {
             "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}",
             "asr": asr,
-            "questions": QUESTIONS,
+            "questions": texts,
             "setups": {
                 name: run_setup(name, SETUPS[name], asr, questions, args.turns, work)
                 for name in args.setups
