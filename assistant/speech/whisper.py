@@ -23,6 +23,7 @@ import logging
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -170,7 +171,7 @@ class WhisperRecognizer:
         return Heard(text, math.exp(logprob))
 
 
-def _believable(segment: object) -> bool:
+def _believable(segment: Any) -> bool:
     """Whether a faster-whisper segment is speech Whisper believes (see the module docstring)."""
     logprob = segment.avg_logprob
     if segment.no_speech_prob > NO_SPEECH and logprob < LOW_LOGPROB:
