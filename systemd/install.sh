@@ -8,9 +8,11 @@
 # extra (pip, from SPEC: default this checkout; a wheel file or any pip requirement works),
 # /usr/local/bin/qa-assistant, the unit, the udev rule, the default /etc/qa-assistant/config.toml
 # (only where none exists: an edited config is kept), /opt/qa-assistant/models/ with the shipped
-# QA bundle and retriever (upgraded with the code unless replaced by hand) and room for the Vosk
-# model; then enables and (re)starts the service. Without a Vosk model yet it
-# answers with PocketSphinx, and says so, until one is copied to /opt/qa-assistant/models/vosk-model.
+# QA bundle and retriever (upgraded with the code unless replaced by hand) and room for an
+# optional Vosk model; then enables and (re)starts the service. It listens with PocketSphinx and
+# Whisper tiny.en (the `pi` extra installs both, weights included); with asr.engine = "vosk" and
+# no Vosk model yet it answers with PocketSphinx, and says so, until one is copied to
+# /opt/qa-assistant/models/vosk-model.
 # Uninstall: all of that; the library (/var/lib/qa-assistant) only with --purge.
 #
 # DESTDIR=/some/root installs into that folder instead of / and touches nothing outside it
@@ -205,8 +207,8 @@ do_install() {
     fi
     say "installed and started."
     if [[ ! -d "$DESTDIR$PREFIX/models/vosk-model" ]]; then
-        say "no Vosk model yet: the service listens with PocketSphinx (less accurate) until"
-        say "vosk-model-small-en-us-0.15 is unzipped to $PREFIX/models/vosk-model (docs/deploy.md)"
+        say "no Vosk model (optional): with asr.engine = \"vosk\" the service listens with"
+        say "PocketSphinx until vosk-model-small-en-us-0.15 is unzipped to $PREFIX/models/vosk-model"
     fi
     say "(another QA bundle goes to $PREFIX/models/bundle), then:"
     say "sudo systemctl restart $NAME && journalctl -fu $NAME"

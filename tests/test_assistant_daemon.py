@@ -16,6 +16,7 @@ from support.fakes import (
     LED_PIN,
     MOUNT_BASE,
     ScriptedMicrophone,
+    ScriptedRecognizer,
     make_daemon,
     mount_line,
     press,
@@ -36,6 +37,7 @@ from assistant.service.live_shelf import NOTHING_LEFT
 from assistant.service.notify import Notifier
 from assistant.shelf.mounts import MountWatcher
 from assistant.shelf.shelf import Shelf
+from assistant.speech.second_opinion import SecondOpinion
 from assistant.voice.audio import SAMPLE_RATE
 from assistant.voice.button import Event
 
@@ -398,3 +400,28 @@ def test_two_sticks_plugged_in_together_are_both_loaded(
         " ".join(voice.said) == "Loaded three documents from sda1. Loaded one document from sdb1."
     )
     assert [c.name for c in Shelf(config).collections()] == ["sda1", "sdb1"]
+
+
+def test_a_not_found_turn_is_answered_from_the_second_opinion(
+    config, engine, pins, notify_socket
+) -> None:
+    """With a second-opinion recognizer the daemon answers what the second engine heard when
+    the first one's question finds nothing, and logs that transcript as the turn's."""
+    first = ScriptedRecognizer(["what does the library hold"])  # misheard: not found
+    paired = SecondOpinion(first, ScriptedRecognizer(["When does the library open?"]))
+    daemon, voice = make_daemon(
+        config,
+        engine,
+        pins,
+        notify_socket,
+        microphone=ScriptedMicrophone(speech()),
+        transcripts=[],
+        recognizer=paired,
+    )
+    with running(daemon):
+        wait_for(lambda: daemon.state.value == "idle")
+        press(pins)
+        wait_for(lambda: daemon.turns == 1 and daemon.state.value == "idle")
+    assert voice.said == ["nine in the morning"]
+    assert daemon.last_turn.heard == "When does the library open?"
+    assert daemon.last_turn.timings["second_asr_ms"] >= 0

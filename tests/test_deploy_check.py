@@ -100,19 +100,19 @@ def test_model_answers_the_known_question(request: pytest.FixtureRequest) -> Non
 
 def test_vosk_model_folder(tmp_path: Path) -> None:
     pytest.importorskip("vosk")
-    missing = check_asr(Config(asr=AsrConfig(vosk_model=str(tmp_path / "vosk"))))
+    missing = check_asr(Config(asr=AsrConfig(engine="vosk", vosk_model=str(tmp_path / "vosk"))))
     assert not missing.ok
     assert f"the Vosk model folder {tmp_path / 'vosk'} does not exist" in missing.message
 
     (tmp_path / "vosk").mkdir()
     (tmp_path / "vosk" / "README").write_text("not a model")
-    broken = check_asr(Config(asr=AsrConfig(vosk_model=str(tmp_path / "vosk"))))
+    broken = check_asr(Config(asr=AsrConfig(engine="vosk", vosk_model=str(tmp_path / "vosk"))))
     assert not broken.ok
     assert "does not look like a Vosk model folder" in broken.message
 
     (tmp_path / "vosk" / "am").mkdir()
     (tmp_path / "vosk" / "am" / "final.mdl").write_bytes(b"garbage")
-    garbage = check_asr(Config(asr=AsrConfig(vosk_model=str(tmp_path / "vosk"))))
+    garbage = check_asr(Config(asr=AsrConfig(engine="vosk", vosk_model=str(tmp_path / "vosk"))))
     assert not garbage.ok
     assert f"{tmp_path / 'vosk'} is broken" in garbage.message
 
@@ -247,7 +247,9 @@ def test_retriever_check(tmp_path: Path) -> None:
 
 def test_on_a_pc_gpio_and_the_vosk_model_are_not_needed(tmp_path: Path) -> None:
     pytest.importorskip("pocketsphinx")
-    config = Config(asr=AsrConfig(vosk_model=str(tmp_path / "vosk")), led=LedConfig(pin=27))
+    config = Config(
+        asr=AsrConfig(engine="vosk", vosk_model=str(tmp_path / "vosk")), led=LedConfig(pin=27)
+    )
     on_a_pc = run_checks(config, pi=False)
     by_name = {result.name: result for result in on_a_pc}
     assert by_name["speech model"].ok
@@ -280,6 +282,8 @@ def test_check_passes_on_a_pc_with_a_sound_server(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert lines[0].startswith("checking as on a PC (")
     assert lines[-1] == "all checks passed"
-    assert any(
-        line.startswith("ok    speech model: the Vosk model is not needed") for line in lines
+    assert any(  # the shipped engine: PocketSphinx with Whisper's second opinion
+        line.startswith("ok    speech model: pocketsphinx's built-in US English model; on a 'not")
+        and "Whisper tiny.en, int8, 4 threads, the packaged weights" in line
+        for line in lines
     )

@@ -4,6 +4,8 @@ scripts/mdwe-exec.py applies systemd's seccomp rule (and the kernel's PR_SET_MDW
 exec'ing a fresh Python, as systemd does for the service. Under it: the TFLite QA engine on a
 real converted bundle must give the same answer as without it, Vosk's and pocketsphinx's
 libraries must load, and a sounddevice stream in blocking mode must open, read and write.
+Whisper (CTranslate2) is refused on x86, where its kernels come from oneDNN's JIT: the unit's
+setting must allow it wherever it is refused.
 cffi callbacks (sounddevice's `callback=`, `sd.play`, `sd.rec`) are refused under W^X, and
 assistant/voice/audio.py captures through one: the last test ties the unit's setting to that.
 """
@@ -55,6 +57,17 @@ with sd.InputStream(device="qa_test_null", channels=1, samplerate=16000) as s:
 with sd.OutputStream(device="qa_test_null", channels=1, samplerate=16000) as s:
     s.write(numpy.zeros((1600, 1), dtype="float32"))
 print("blocking ok", len(frames))
+"""
+
+WHISPER_CODE = """
+import assistant.speech.whisper as whisper
+whisper.speech_span = lambda pcm: pcm  # run the model even on silence
+recognizer = whisper.WhisperRecognizer(threads=1)
+try:
+    recognizer.transcribe(bytes(32000))
+    print("whisper ok")
+except RuntimeError as err:
+    print("refused:", err)
 """
 
 MICROPHONE_CODE = """
@@ -133,3 +146,18 @@ def test_unit_setting_matches_what_the_microphone_code_needs(null_alsa_home: Pat
         assert out.startswith("refused: Cannot allocate write+execute memory"), (
             "the microphone now works under W^X: set MemoryDenyWriteExecute=yes in the unit"
         )
+
+
+def test_unit_setting_allows_whisper() -> None:
+    """Where CTranslate2 cannot run under W^X (x86: "could not create a primitive"),
+    MemoryDenyWriteExecute must stay off for asr.engine = "whisper" / "pocketsphinx+whisper"."""
+    pytest.importorskip("faster_whisper")
+    unit = (REPO / "systemd" / "qa-assistant.service").read_text()
+    setting = re.search(r"^MemoryDenyWriteExecute=(yes|no)$", unit, re.MULTILINE)
+    assert setting, "the unit must say MemoryDenyWriteExecute=yes or =no"
+    assert _python(WHISPER_CODE, mdwe=False).strip() == "whisper ok"
+    out = _python(WHISPER_CODE, mdwe=True).strip()
+    if setting.group(1) == "yes":
+        assert out == "whisper ok", "Whisper needs write+execute memory here: set =no"
+    else:
+        assert out in ("whisper ok", "refused: could not create a primitive"), out

@@ -19,7 +19,8 @@ mounts.
   (`SpokenQuestion.answer_so_far`); when the pause turns out to be the end of the question,
   that answer is used, so recognition and reading overlap the end-of-speech wait instead of
   following it.
-- thinking: retrieval + the QA engine (unless the early answer stands); the watchdog is fed
+- thinking: retrieval + the QA engine (unless the early answer stands), with the second
+  opinion of `asr.engine = "pocketsphinx+whisper"` on a weak turn; the watchdog is fed
   and SIGTERM honoured between model windows. When the recognizer's confidence in the
   question is below `asr.say_heard_below`, the reply starts with "I heard: <question>." so a
   misheard question is noticed.
@@ -62,7 +63,7 @@ from assistant.service.live_shelf import LiveShelf
 from assistant.service.notify import Notifier
 from assistant.service.volume import louder, quieter, remember_volume, remembered_volume
 from assistant.speech.recognizer import Heard, Recognizer
-from assistant.speech.spoken import SpokenQuestion
+from assistant.speech.spoken import SpokenQuestion, answer_heard
 from assistant.voice.audio import FRAME_BYTES, AudioError, AudioInput, AudioOutput
 from assistant.voice.button import Event, GpioButton, KeyboardButton, StatusLed
 from assistant.voice.endpointing import Endpointer
@@ -426,9 +427,16 @@ class Daemon:
         self._turn_cancelled = False
         kept: list[Event] = []
         # a prepared (early) answer was made for exactly this question: listening sets both
-        answer = turn.prepared or answerer.answer(
-            turn.question, cancelled=lambda: self._thinking_cancelled(kept)
-        )
+        if turn.prepared is not None:
+            answer = turn.prepared
+        else:  # the recognizer still holds the question's audio for a second opinion
+            heard, answer = answer_heard(
+                self.parts.recognizer,
+                answerer,
+                Heard(turn.question, turn.confidence),
+                cancelled=lambda: self._thinking_cancelled(kept),
+            )
+            turn = replace(turn, heard=heard.text, question=heard.text, confidence=heard.confidence)
         for event in kept:
             self.events.put(event)
         if self._turn_cancelled:
@@ -450,7 +458,10 @@ class Daemon:
             tone="done" if answer.found else "failed",
             prepared=None,
         )
-        return State.SPEAKING, turn.timed(answer_ms=round((time.monotonic() - started) * 1000))
+        # a second opinion's seconds of ASR, in the turn's log line
+        second = {k: v for k, v in answer.timings.items() if k == "second_asr_ms"}
+        answer_ms = round((time.monotonic() - started) * 1000)
+        return State.SPEAKING, turn.timed(answer_ms=answer_ms, **second)
 
     def _thinking_cancelled(self, kept: list[Event]) -> bool:
         """Polled before each passage and model window: feeds the watchdog; True when stopping

@@ -6,10 +6,13 @@
                                          (so questions about them decode)
     <collection>/speech/documents.dict   CMU-format pronunciations of every LM word: the CMU
                                          dictionary's, or espeak-ng's for the words it lacks
+    <collection>/speech/names.txt        the documents' most frequent names and capitalized
+                                         terms as written ("Royal Society"), one a line
 
 PocketSphinx decodes with the LM and dictionary; Vosk uses the vocabulary as grammar hints;
 both engines' n-best hypotheses are chosen and repaired against the vocabulary
-(`assistant.speech.hypotheses`). `store_document_speech` is the shelf's load `extra`: it writes
+(`assistant.speech.hypotheses`); Whisper is prompted with the names (`assistant.speech.whisper`).
+`store_document_speech` is the shelf's load `extra`: it writes
 into the new collection folder before the catalog switches to it, so the speech data is
 replaced atomically with the documents. A library of several collections gets one model built
 from all their passages when it is opened (`assistant.speech.spoken.library_speech`).
@@ -18,6 +21,7 @@ from all their passages when it is opened (`assistant.speech.spoken.library_spee
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import re
 import time
@@ -30,6 +34,7 @@ from pathlib import Path
 from assistant.documents.scan import Document
 from assistant.speech.ngram import write_arpa
 from assistant.speech.pronounce import espeak_pronunciations, read_dictionary
+from assistant.text import STOPWORDS
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +42,7 @@ SPEECH_DIR = "speech"
 WORDS = "words.txt"
 LM = "documents.lm"
 DICTIONARY = "documents.dict"
+NAMES = "names.txt"
 
 # How ordinary questions open: the LM's only sentence starts. Each line counts QUESTION_WEIGHT
 # times, so its words are likely next to the documents' own wording.
@@ -65,7 +71,12 @@ ENGLISH_WORDS = 5000
 MAX_PRONOUNCED = 2000
 ENGLISH_WEIGHT = 0.1
 
+# at most this many names are stored: a Whisper prompt holds about 220 tokens
+MAX_NAMES = 60
+
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# a run of capitalized words, possibly joined by "of"/"the"/"and" ("Duke of Normandy")
+_NAME = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|the|and|de|von)\s+)*[A-Z][\w'’-]*)*")
 _SENTENCE_END = re.compile(r"[.!?;:\n]+")
 
 
@@ -88,12 +99,32 @@ def _question_patterns() -> list[list[str]]:
     return [speech_words(p) for p in QUESTION_PATTERNS.replace("\n", "|").split("|") if p.strip()]
 
 
+def document_names(texts: Iterable[str], count: int = MAX_NAMES) -> list[str]:
+    """The `count` most frequent names of `texts`: runs of capitalized words, less a sentence's
+    first word (which is capitalized anyway), most frequent first, ties in first-seen order;
+    a run that is only a stopword ("The") or shorter than 3 characters ("R" of "R&B") is none."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        for sentence in _SENTENCE_END.split(text):
+            opening = len(sentence) - len(sentence.lstrip())
+            for match in _NAME.finditer(sentence):
+                words = match.group().split()
+                if match.start() == opening:  # a sentence's first word is capitalized anyway
+                    words = list(itertools.dropwhile(str.islower, words[1:]))  # and its "of the"
+                name = " ".join(words)
+                if len(name) >= 3 and name.lower() not in STOPWORDS:
+                    counts[name] += 1
+    return [name for name, _ in counts.most_common(count)]
+
+
 @dataclass(frozen=True)
 class DocumentSpeech:
-    """The speech data of one collection (see the module docstring)."""
+    """The speech data of one collection (see the module docstring); `names` is empty for a
+    collection stored before names were."""
 
     folder: Path
     vocabulary: frozenset[str]
+    names: tuple[str, ...] = ()
 
     @property
     def language_model(self) -> Path:
@@ -146,6 +177,7 @@ def build_document_speech(
     stored collections), then (with `espeak`) from espeak-ng. Raises OSError when it cannot be
     written."""
     started = time.monotonic()
+    texts = list(texts)
     sentences = list(_sentences(texts))
     patterns = _question_patterns()
     document_words = sum(len(s) for s in sentences)
@@ -178,6 +210,8 @@ def build_document_speech(
             for n, phones in enumerate(pronunciations[word], start=1):
                 f.write(f"{word if n == 1 else f'{word}({n})'} {phones}\n")
     (folder / WORDS).write_text("".join(f"{w}\n" for w in sorted(sayable)), encoding="utf-8")
+    names = document_names(texts)
+    (folder / NAMES).write_text("".join(f"{n}\n" for n in names), encoding="utf-8")
     log.info(
         "speech model: %d words (%d pronounced by espeak-ng), %d sentences, %.1f s",
         len(sayable),
@@ -185,7 +219,7 @@ def build_document_speech(
         len(sentences),
         time.monotonic() - started,
     )
-    return DocumentSpeech(folder, frozenset(sayable))
+    return DocumentSpeech(folder, frozenset(sayable), tuple(names))
 
 
 def store_document_speech(documents: Sequence[Document], collection: Path) -> Path:
@@ -196,7 +230,8 @@ def store_document_speech(documents: Sequence[Document], collection: Path) -> Pa
 
 def open_document_speech(collection: Path) -> DocumentSpeech | None:
     """The speech data stored in `collection`, or None when it has none (an older library) or
-    its word list is unreadable (then it is built again from the passages)."""
+    its word list is unreadable (then it is built again from the passages); without a names
+    list (stored before there were names) it has none."""
     folder = collection / SPEECH_DIR
     try:
         words = (folder / WORDS).read_text(encoding="utf-8").split()
@@ -204,4 +239,8 @@ def open_document_speech(collection: Path) -> DocumentSpeech | None:
         return None
     if not (folder / LM).is_file() or not (folder / DICTIONARY).is_file():
         return None
-    return DocumentSpeech(folder, frozenset(words))
+    try:
+        names = (folder / NAMES).read_text(encoding="utf-8").splitlines()
+    except (OSError, ValueError):
+        names = []
+    return DocumentSpeech(folder, frozenset(words), tuple(n for n in names if n.strip()))

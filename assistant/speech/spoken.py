@@ -8,6 +8,10 @@ and what was heard in the end is answered. The recognizer first gets the library
 one built now into a scratch folder from the passages of all collections (several collections,
 documents read on the fly with `ask --docs`, or a collection stored without it).
 
+`answer_heard` answers what was heard; with a second-opinion recognizer
+(`assistant.speech.second_opinion`) a weak turn is heard again by the second engine and the
+better answer kept, in every one of those paths.
+
 Audio in which the voice-activity detector of `audio.endpointing` hears no speech (silence,
 noise) is no question, and neither is a transcript without words: the daemon's endpointer
 decides the first while it listens, `ask_audio` with `heard_speech` before the recognizer runs.
@@ -32,6 +36,7 @@ from assistant.speech.document_speech import (
 )
 from assistant.speech.engines import make_recognizer
 from assistant.speech.recognizer import Heard, Recognizer
+from assistant.speech.second_opinion import SecondOpinion
 from assistant.voice.audio import FRAME_BYTES, read_wav_16k
 from assistant.voice.endpointing import Endpointer
 
@@ -74,11 +79,29 @@ class SpokenQuestion:
         heard = self._recognizer.peek()
         if not heard.text.strip() or answerer is None:
             return heard, None
-        return heard, answerer.answer(heard.text.strip(), cancelled=cancelled)
+        return answer_heard(self._recognizer, answerer, heard, cancelled=cancelled)
 
     def heard(self) -> Heard:
         """What was heard in the whole utterance; ends it."""
         return self._recognizer.finish()
+
+
+def answer_heard(
+    recognizer: Recognizer,
+    answerer: Answerer,
+    heard: Heard,
+    *,
+    threshold: float | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> tuple[Heard, Answer]:
+    """The answer to what `recognizer` heard in its current (or last) utterance, and the
+    transcript it answers: `heard`, or the second opinion's when that answer is kept.
+    `threshold` is the not-found threshold the second opinion is judged at (None: the
+    answerer's own; the bench answers without one and applies it itself)."""
+    if isinstance(recognizer, SecondOpinion):
+        limit = answerer.threshold if threshold is None else threshold
+        return recognizer.answer(answerer, heard, limit, cancelled)
+    return heard, answerer.answer(heard.text.strip(), cancelled=cancelled)
 
 
 def transcribe(recognizer: Recognizer, pcm: bytes) -> Heard:
@@ -90,15 +113,21 @@ def transcribe(recognizer: Recognizer, pcm: bytes) -> Heard:
     return question.heard()
 
 
-def answer_spoken(answerer: Answerer, recognizer: Recognizer, pcm: bytes) -> tuple[Heard, Answer]:
-    """(what was heard, the answer to it); the answer's timings gain `asr_ms` and a total that
-    includes it. An empty transcript matches no passage: it is answered as not found."""
+def answer_spoken(
+    answerer: Answerer, recognizer: Recognizer, pcm: bytes, threshold: float | None = None
+) -> tuple[Heard, Answer]:
+    """(what was heard, the answer to it: `answer_heard`); the answer's timings gain `asr_ms`
+    and a total that includes it (and the second opinion's `second_asr_ms`, when one was
+    asked). An empty transcript matches no passage: it is answered as not found."""
     started = time.perf_counter()
     heard = transcribe(recognizer, pcm)
     asr_ms = round((time.perf_counter() - started) * 1000, 1)
-    answer = answerer.answer(heard.text)
+    heard, answer = answer_heard(recognizer, answerer, heard, threshold=threshold)
     timings = {"asr_ms": asr_ms, **answer.timings}
-    timings["total_ms"] = round(asr_ms + answer.timings.get("total_ms", 0.0), 1)
+    timings["total_ms"] = round(
+        asr_ms + answer.timings.get("total_ms", 0.0) + answer.timings.get("second_asr_ms", 0.0),
+        1,
+    )
     return heard, dataclasses.replace(answer, timings=timings)
 
 
