@@ -178,7 +178,7 @@ def test_broken_vosk_model_folder(tmp_path: Path) -> None:
 def test_run_without_a_vosk_model_answers_with_pocketsphinx(
     tmp_path, question_wav, monkeypatch, capsys
 ) -> None:
-    """A first boot: the default engine is Vosk but its model is not there yet."""
+    """Vosk chosen as the engine before its model is installed."""
     monkeypatch.setattr(
         answering,
         "load_reader",
@@ -188,7 +188,8 @@ def test_run_without_a_vosk_model_answers_with_pocketsphinx(
     load_stick(LIBRARY_DOCS, state)
     config = tmp_path / "c.toml"
     config.write_text(
-        f'[library]\nstate_dir = "{state}"\n[asr]\nvosk_model = "{tmp_path / "nope"}"\n'
+        f'[library]\nstate_dir = "{state}"\n'
+        f'[asr]\nengine = "vosk"\nvosk_model = "{tmp_path / "nope"}"\n'
     )
     answer = tmp_path / "answer.wav"
     args = ["run", "--config", str(config), "--model", "m", "--input", str(question_wav)]
