@@ -14,6 +14,7 @@ from assistant.speech.recognizer import (
     NBEST,
     AsrError,
     Heard,
+    WholeUtterance,
     heard_of,
     merge_posteriors,
     pick_transcript,
@@ -26,11 +27,11 @@ from assistant.voice.audio import SAMPLE_RATE
 DOCUMENT_LM_WEIGHT = 4.0
 
 
-class PocketSphinxRecognizer:
+class PocketSphinxRecognizer(WholeUtterance):
     """Buffers the utterance and decodes it whole in `finish` (`feed` returns no partials):
     PocketSphinx's live cepstral-mean estimate makes block-by-block decoding of a short
     question clearly worse than one full-utterance pass, which takes a fraction of real time.
-    `peek` decodes the audio so far with the same `_decode` (document LM, n-best choice and
+    `peek` decodes the audio so far with the same `transcribe` (document LM, n-best choice and
     repair), so an early answer hears what `finish` would have heard."""
 
     def __init__(
@@ -72,23 +73,7 @@ class PocketSphinxRecognizer:
                 lm=str(speech.language_model), dict=str(speech.dictionary), lw=DOCUMENT_LM_WEIGHT
             )
 
-    def start(self) -> None:
-        self._audio = bytearray()
-
-    def feed(self, pcm: bytes) -> str:
-        self._audio += pcm
-        return ""
-
-    def peek(self) -> Heard:
-        """A full decode of the audio fed so far (feed only appends meanwhile)."""
-        return self._decode(bytes(self._audio))
-
-    def finish(self) -> Heard:
-        heard = self._decode(bytes(self._audio))
-        self._audio = bytearray()
-        return heard
-
-    def _decode(self, audio: bytes) -> Heard:
+    def transcribe(self, audio: bytes) -> Heard:
         """`audio` decoded as one utterance (denoised when noisy): the best-supported of the
         n-best, repaired, with the word posteriors of the best hypothesis."""
         if self._denoise:

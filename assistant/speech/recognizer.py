@@ -96,6 +96,33 @@ class Recognizer(Protocol):
     fallback_reason: str | None
 
 
+class WholeUtterance:
+    """A recognizer that buffers the utterance and transcribes it whole: `feed` appends and
+    returns no partial, `peek` transcribes the audio so far and `finish` all of it (then
+    forgets it), both with the subclass's `transcribe(pcm) -> Heard`."""
+
+    _audio: bytearray
+
+    def transcribe(self, pcm: bytes) -> Heard:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self._audio = bytearray()
+
+    def feed(self, pcm: bytes) -> str:
+        self._audio += pcm
+        return ""
+
+    def peek(self) -> Heard:
+        """A transcript of the audio fed so far (feed only appends meanwhile)."""
+        return self.transcribe(bytes(self._audio))
+
+    def finish(self) -> Heard:
+        heard = self.transcribe(bytes(self._audio))
+        self._audio = bytearray()
+        return heard
+
+
 def pick_transcript(
     nbest: list[str], speech: DocumentSpeech | None, repairer: Repairer | None
 ) -> str:

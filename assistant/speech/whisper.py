@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from assistant.speech.document_speech import DocumentSpeech
-from assistant.speech.recognizer import AsrError, Heard
+from assistant.speech.recognizer import AsrError, Heard, WholeUtterance
 from assistant.voice.audio import FRAME_BYTES, SAMPLE_RATE
 from assistant.voice.vad import silero_vad
 
@@ -98,7 +98,7 @@ def speech_span(pcm: bytes) -> bytes:
     return pcm[max(0, speech[0] - pad) : speech[-1] + FRAME_BYTES + pad]
 
 
-class WhisperRecognizer:
+class WhisperRecognizer(WholeUtterance):
     """Buffers the utterance and transcribes it whole in `finish` (`feed` returns no partials:
     Whisper reads 30 s windows, so a question costs one pass however it is fed); `peek`
     transcribes the audio so far the same way."""
@@ -129,22 +129,6 @@ class WhisperRecognizer:
     def use_documents(self, speech: DocumentSpeech) -> None:
         """Prompt with the names of `speech` (when `prompt`)."""
         self._prompt = prompt_of(speech.names) if self._prompt_names else None
-
-    def start(self) -> None:
-        self._audio = bytearray()
-
-    def feed(self, pcm: bytes) -> str:
-        self._audio += pcm
-        return ""
-
-    def peek(self) -> Heard:
-        """A transcript of the audio fed so far (feed only appends meanwhile)."""
-        return self.transcribe(bytes(self._audio))
-
-    def finish(self) -> Heard:
-        heard = self.transcribe(bytes(self._audio))
-        self._audio = bytearray()
-        return heard
 
     def transcribe(self, pcm: bytes) -> Heard:
         """What Whisper hears in 16 kHz mono int16 `pcm`: Heard("") when there is no speech."""
