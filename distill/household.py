@@ -282,7 +282,7 @@ class Passage:
         if answer is None:
             self.qas.append((question, None, -1))
             return
-        at = "\n".join(self.lines).find(answer, line_start)
+        at = self.context.find(answer, line_start)
         if at < 0:
             raise ValueError(f"{answer!r} is not in the passage")
         self.qas.append((question, answer, at))
@@ -315,7 +315,7 @@ def _row(cells: list[tuple[str, str]]) -> str:
 
 
 def _titled(p: Passage, rng: random.Random, title: str, lead: str) -> None:
-    """The table's title as its own line or as every row's prefix, after an optional lead."""
+    """An optional lead sentence, then (most of the time) the table's title on a line of its own."""
     if rng.random() < 0.5:
         p.line(lead)
     if rng.random() < 0.6:

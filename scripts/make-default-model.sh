@@ -76,7 +76,10 @@ fit "$W/teacher-d" "$BIN/qa-distill" finetune --model "$W/teacher-e2" "${train[@
     --train "$W/data/train-distractors.json" --max-steps "${DISTRACTOR_STEPS:-700}" --lr 3e-5 --seed 4
 # the shipped reader: teacher-d fine-tuned on generated household passages (table rows, field
 # lines, lists, notices; a third of their questions unanswerable) beside about 4,000 questions of
-# its own training file; the checkpoint at step HOUSEHOLD_STEP of the HOUSEHOLD_STEPS schedule
+# its own training file; the checkpoint at step HOUSEHOLD_STEP of the HOUSEHOLD_STEPS schedule.
+# The shipped reader's passages came from distill/household.py as of commit 52557ce; this writes
+# the current generator's (more notice themes, borrowed codes and stops), so it rebuilds a
+# reader of the same recipe, not the same weights.
 [[ -f $W/data/train-household.json ]] || "$BIN/qa-distill" household \
     "$W/data/train-distractors.json" --out "$W/data/train-household.json" --passages 1000 \
     --keep 4000 --seed 0
