@@ -16,6 +16,8 @@ import assistant.answering.answerer as answering
 import assistant.answering.selection as selection
 from assistant.answering.answerer import NOT_FOUND, Answerer
 from assistant.answering.selection import answer_score
+from assistant.answering.subject import Subject
+from assistant.answering.unmentioned import Vocabulary
 from assistant.cli.main import main
 from assistant.config import DEFAULT_RETRIEVER, AnswerConfig, Config, LibraryConfig
 from assistant.documents.scan import scan_folder
@@ -70,7 +72,11 @@ def test_the_answer_score_adds_the_passage_retrieval_score(library, tmp_path) ->
     hits = {h.passage.file: h for h in library.search(question, 3)}
     assert hits["opening_hours.txt"].score == 1.0 > hits["trains.html"].score
     span = engine.answer(question, hits["opening_hours.txt"].passage.text)
-    expected = answer_score(selection.reader_score(span), hits["opening_hours.txt"])
+    # "train" says what the railway page is about: the opening hours' answer pays for it
+    subject = Subject.of(library, Vocabulary.of(library)).about(question)
+    assert subject.subjects == {"open", "train"}
+    hours = hits["opening_hours.txt"]
+    expected = answer_score(selection.reader_score(span), hours, subject.penalty(hours))
     assert result.score == pytest.approx(expected, abs=1e-3)
 
 

@@ -1,5 +1,6 @@
 """An answer from a passage that is not about the question's subject scores lower: a question
-word no document contains, a name the passage lacks (real library, retrieval and QA engine
+word no document contains, a name the passage lacks, a word naming what another document is
+about that the answer's document lacks (real library, retrieval and QA engine
 with the oracle model)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from assistant.answering.answerer import Answerer
 from assistant.answering.subject import (
     ABSENT_TERM_PENALTY,
     MISSING_NAME_PENALTY,
+    OTHER_SUBJECT_PENALTY,
     Subject,
     question_words,
 )
@@ -64,9 +66,10 @@ def test_a_misspelt_word_or_initials_count_as_mentioned(subject) -> None:
 def test_a_name_missing_from_the_answers_passage_costs_that_answer(library, subject) -> None:
     (hit,) = library.search("When does the library open on Monday?", 1)
     assert subject.about("When does the library open on Monday?").penalty(hit) == 0
-    # a name the library has (the railway page), but not this passage
+    # a name the library has (the railway page), but not this passage; "Valley" and "trains"
+    # also say what the railway page is about
     assert subject.about("When does the library open for Valley trains?").penalty(hit) == (
-        MISSING_NAME_PENALTY
+        MISSING_NAME_PENALTY + 2 * OTHER_SUBJECT_PENALTY
     )
     assert subject.about("When do pancake quartets open?").penalty(hit) == (2 * ABSENT_TERM_PENALTY)
 
@@ -78,3 +81,18 @@ def test_the_answer_score_carries_the_penalty(library, tmp_path: Path) -> None:
     off_subject = answerer.answer("When does the library cafe open?")
     assert about.text == off_subject.text == "nine in the morning"
     assert about.score - off_subject.score == pytest.approx(ABSENT_TERM_PENALTY, abs=0.01)
+
+
+def test_a_word_naming_another_documents_subject_costs_an_answer_whose_document_lacks_it(
+    library, subject
+) -> None:
+    (hours,) = library.search("When does the library open on Monday?", 1)
+    (garden,) = library.search("How often are tomatoes fed?", 1)
+    assert (hours.passage.file, garden.passage.file) == ("opening_hours.txt", "garden.md")
+    # "tomatoes" heads garden.md, which the opening hours never mention
+    asked = subject.about("When are the tomatoes in the library watered?")
+    assert asked.subjects == {"tomato"}
+    assert asked.penalty(hours) == OTHER_SUBJECT_PENALTY
+    assert asked.penalty(garden) == 0
+    # a word only in another document's text, not in what it is about, is not its subject
+    assert subject.about("When does the library open for bicycles?").penalty(hours) == 0

@@ -372,7 +372,7 @@ def test_the_watchdog_is_fed_while_thinking(config, pins, notify_socket, tmp_pat
     engine = oracle_engine(tmp_path, {"nine in the morning": "open"})
     engine.runner = SlowModel(engine.runner)
     mic = ScriptedMicrophone(speech_with_a_pause())
-    question = "when does the library open, the garden grow and the train leave"
+    question = "when does the library open and close, and how long can books be borrowed for"
     daemon, voice = make_daemon(
         config, engine, pins, notify_socket, microphone=mic, transcripts=[question]
     )
@@ -398,7 +398,7 @@ def test_the_watchdog_is_fed_while_the_early_answer_is_read(
     engine = oracle_engine(tmp_path, {"nine in the morning": "open"})
     engine.runner = slow = SlowModel(engine.runner)
     mic = ScriptedMicrophone(speech())
-    question = "when does the library open, the garden grow and the train leave"
+    question = "when does the library open and close, and how long can books be borrowed for"
     daemon, voice = make_daemon(
         config, engine, pins, notify_socket, microphone=mic, transcripts=[question]
     )

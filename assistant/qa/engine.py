@@ -25,6 +25,7 @@ from assistant.qa.echo import echo_filter
 from assistant.qa.entries import entry_referent, entry_term
 from assistant.qa.features import QATokenizer
 from assistant.qa.line_match import line_prior
+from assistant.qa.rows import focus
 from assistant.qa.runner import Runner, TFLiteRunner
 
 
@@ -129,8 +130,13 @@ class QAEngine:
     def answer(
         self, question: str, context: str, stop: Callable[[], bool] | None = None
     ) -> Span | None:
-        """The best answer span of `context`, or None when there is none (see `predict`)."""
-        return self.predict(question, context, stop).span
+        """The best answer span of `context`, or None when there is none (see `predict`); a
+        table is read only in the rows the question names (`assistant.qa.rows`)."""
+        focused = focus(question, context)
+        if focused is None:
+            return self.predict(question, context, stop).span
+        span = self.predict(question, focused.text, stop).span
+        return None if span is None else focused.mapped(span)
 
 
 def tokenizer_for_bundle(folder: Path, info: BundleInfo) -> QATokenizer:
