@@ -354,3 +354,21 @@ def test_passages_carry_title_and_section_and_stay_in_their_section() -> None:
 def test_a_document_without_a_heading_is_titled_by_its_file_name() -> None:
     (passage,) = split_passages(Document("notes/garden.txt", "Water the roses."), LibraryConfig())
     assert (passage.title, passage.section) == ("garden", "")
+
+
+def test_plain_text_rows_laid_out_in_columns_are_table_rows() -> None:
+    text = (
+        "How your bill is worked out\n\n"
+        "Brackenford District Council        £287.16\n"
+        "Police and Crime Commissioner\t£210.66\n"
+        "Total for the year: £1,987.34"
+    )
+    assert plain_text(text) == (
+        "How your bill is worked out\n\n"
+        "Brackenford District Council: £287.16\n"
+        "Police and Crime Commissioner: £210.66\n"
+        "Total for the year: £1,987.34"
+    )
+    # a gap after a full stop parts sentences, and two spaces are a slip, not columns
+    text = "The pump is quiet.   It needs\nno  oil."
+    assert plain_text(text) == "The pump is quiet. It needs no oil."
