@@ -1,10 +1,13 @@
 """Shared fixtures: a tiny WordPiece vocabulary, tiny random BERT/DistilBERT checkpoints, a
 tiny converted bundle (made once per test session with the real converter), and the voice
 loop's mock GPIO pins, notify socket, configuration and oracle QA engine
-(`support.fakes.make_daemon` takes them)."""
+(`support.fakes.make_daemon` takes them); every test leaves the root logger's handlers as it
+found them (the CLI's `setup_logging` points one at the stderr of the test that ran it, which
+pytest closes after that test)."""
 
 from __future__ import annotations
 
+import logging
 import string
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,6 +75,14 @@ def make_checkpoint(folder: Path, architecture: str, *, seed: int = 0) -> Path:
     model.save_pretrained(folder)
     (folder / "tokenizer_config.json").write_text('{"do_lower_case": true}\n')
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _root_log_handlers_restored() -> Iterator[None]:
+    handlers, level = logging.root.handlers[:], logging.root.level
+    yield
+    logging.root.handlers[:] = handlers
+    logging.root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
