@@ -82,7 +82,7 @@ def test_a_press_while_speaking_stops_the_speech_and_waits(
         pins,
         notify_socket,
         microphone=mic,
-        transcripts=["when does the library open", "what about the tomatoes"],
+        transcripts=["when does the library open", "what about the weather"],
         during=press_during_first_answer,
     )
     with running(daemon):

@@ -1,7 +1,7 @@
 """An answer from a passage that is not about the question's subject scores lower: a question
 word no document contains, a name the passage lacks, a word naming what another document is
-about that the answer's document lacks (real library, retrieval and QA engine
-with the oracle model)."""
+about that the answer's document lacks; and an answer whose sentence says every word of the
+question scores higher (real library, retrieval and QA engine with the oracle model)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from assistant.answering.subject import (
     ABSENT_TERM_PENALTY,
     MISSING_NAME_PENALTY,
     OTHER_SUBJECT_PENALTY,
+    SAID_BONUS,
     Subject,
     question_words,
 )
@@ -80,7 +81,10 @@ def test_the_answer_score_carries_the_penalty(library, tmp_path: Path) -> None:
     about = answerer.answer("When does the library open?")
     off_subject = answerer.answer("When does the library cafe open?")
     assert about.text == off_subject.text == "nine in the morning"
-    assert about.score - off_subject.score == pytest.approx(ABSENT_TERM_PENALTY, abs=0.01)
+    # the first answer's sentence also says every word of its question; "cafe" is nowhere
+    assert about.score - off_subject.score == pytest.approx(
+        ABSENT_TERM_PENALTY + SAID_BONUS, abs=0.01
+    )
 
 
 def test_a_word_naming_another_documents_subject_costs_an_answer_whose_document_lacks_it(
@@ -96,3 +100,28 @@ def test_a_word_naming_another_documents_subject_costs_an_answer_whose_document_
     assert asked.penalty(garden) == 0
     # a word only in another document's text, not in what it is about, is not its subject
     assert subject.about("When does the library open for bicycles?").penalty(hours) == 0
+
+
+def test_an_answer_whose_sentence_says_every_word_of_the_question_gains_the_bonus(
+    library, subject
+) -> None:
+    (hours,) = library.search("When does the library open on Monday?", 1)
+    sentence = (
+        "The Riverside Community Library opens at nine in the morning from Monday to Saturday."
+    )
+    assert sentence in hours.passage.text
+    # "library", "open" (stem of "opens") and "Monday" are all in the sentence
+    assert (
+        subject.about("When does the library open on Monday?").said_bonus(sentence, hours.passage)
+        == SAID_BONUS
+    )
+    # "books" is in the passage, but not in this sentence
+    assert (
+        subject.about("When does the library open for books?").said_bonus(sentence, hours.passage)
+        == 0
+    )
+    # the file name and title count as the sentence's own words ("hours" in opening_hours.txt)
+    assert (
+        subject.about("What are the library hours on Monday?").said_bonus(sentence, hours.passage)
+        == SAID_BONUS
+    )

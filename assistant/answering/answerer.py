@@ -4,7 +4,8 @@ the best span, or "not found".
 The reader is anything with `answer(question, context) -> Span | None`
 (`assistant.qa.engine.QAEngine`). Each span is scored against the reader's no-answer score and
 with its passage's retrieval score (`selection.answer_score`), less a penalty when its passage
-is not about the question's subject (`subject`); the best over the k passages wins. When it
+is not about the question's subject and plus a bonus when its sentence says every word of the
+question (`subject`); the best over the k passages wins. When it
 scores below `threshold`, or no passage matches the question at all, the answer is `NOT_FOUND`.
 
 The work per question is bounded whatever the documents hold: each passage is read for at most
@@ -136,7 +137,7 @@ class Answerer:
         deadline = time.monotonic() + self.budget_seconds
         hits = self.library.search(question, self.top_k)
         t1 = time.perf_counter()
-        best: tuple[float, Span, Source, str] | None = None
+        best: tuple[float, Span, Source, str] | None = None  # score, span, source, sentence
         subject = self._subject.about(question)
         for hit in hits:
             if cancelled() or time.monotonic() > deadline:
@@ -157,10 +158,12 @@ class Answerer:
             )
             if span is None or not span.text.strip():
                 continue
-            score = answer_score(reader_score(span), hit, penalty)
+            sentence = sentence_around(hit.passage.text, span.start_char, span.end_char)
+            bonus = subject.said_bonus(sentence, hit.passage)
+            score = answer_score(reader_score(span), hit, penalty, bonus)
             if best is None or score > best[0]:
                 source = Source(hit.collection, hit.passage.file, hit.passage.position)
-                best = (score, span, source, hit.passage.text)
+                best = (score, span, source, sentence)
         t2 = time.perf_counter()
         if time.monotonic() > deadline:
             log.warning(
@@ -173,7 +176,7 @@ class Answerer:
         }
         if best is None:
             return Answer(question, NOT_FOUND, False, None, None, timings=timings)
-        score, span, source, passage = best
+        score, span, source, sentence = best
         found = score >= self.threshold
         return Answer(
             question,
@@ -182,7 +185,7 @@ class Answerer:
             round(float(score), 3),
             source,
             timings,
-            sentence_around(passage, span.start_char, span.end_char) if found else "",
+            sentence if found else "",
         )
 
 

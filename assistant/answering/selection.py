@@ -24,6 +24,7 @@ change the answer, which saves reading time without changing what is said.
 
 from __future__ import annotations
 
+from assistant.answering.subject import SAID_BONUS
 from assistant.qa.decoding import Span
 from assistant.retrieval.index import Hit
 
@@ -42,15 +43,16 @@ def reader_score(span: Span) -> float:
     return span.score - NULL_WEIGHT * span.null_score
 
 
-def answer_score(reader: float, hit: Hit, penalty: float = 0.0) -> float:
+def answer_score(reader: float, hit: Hit, penalty: float = 0.0, bonus: float = 0.0) -> float:
     """The score of an answer with reader score `reader` found in the passage of `hit`, less
-    the `penalty` of a passage that is not about the question (`assistant.answering.subject`)."""
-    return reader + RETRIEVAL_WEIGHT * hit.score + COSINE_WEIGHT * hit.cosine - penalty
+    the `penalty` of a passage that is not about the question and plus the `bonus` of a sentence
+    that says every word of it (`assistant.answering.subject`)."""
+    return reader + RETRIEVAL_WEIGHT * hit.score + COSINE_WEIGHT * hit.cosine - penalty + bonus
 
 
 def worth_reading(hit: Hit, best: float | None, threshold: float, penalty: float = 0.0) -> bool:
     """Whether the passage of `hit` could still change the answer: with a reader score of
-    MAX_READER_SCORE (and its `penalty`) it would reach `threshold` and beat `best` (the best
-    answer score so far)."""
-    ceiling = answer_score(MAX_READER_SCORE, hit, penalty)
+    MAX_READER_SCORE (its `penalty`, and SAID_BONUS) it would reach `threshold` and beat `best`
+    (the best answer score so far)."""
+    ceiling = answer_score(MAX_READER_SCORE, hit, penalty, SAID_BONUS)
     return ceiling >= threshold and (best is None or ceiling > best)
