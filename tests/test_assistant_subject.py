@@ -1,6 +1,7 @@
 """An answer from a passage that is not about the question's subject scores lower: a question
 word no document contains, a name the passage lacks, a word naming what another document is
-about that the answer's document lacks; and an answer whose sentence says every word of the
+about that the answer's document lacks, a word of another section's heading that the answer's
+passage lacks; and an answer whose sentence says every word of the
 question scores higher (real library, retrieval and QA engine with the oracle model)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from assistant.answering.answerer import Answerer
 from assistant.answering.subject import (
     ABSENT_TERM_PENALTY,
     MISSING_NAME_PENALTY,
+    OTHER_SECTION_PENALTY,
     OTHER_SUBJECT_PENALTY,
     SAID_BONUS,
     Subject,
@@ -125,3 +127,16 @@ def test_an_answer_whose_sentence_says_every_word_of_the_question_gains_the_bonu
         subject.about("What are the library hours on Monday?").said_bonus(sentence, hours.passage)
         == SAID_BONUS
     )
+
+
+def test_a_word_of_another_sections_heading_costs_an_answer_whose_passage_lacks_it(
+    library, subject
+) -> None:
+    # garden.md: "Growing tomatoes" (watering), then the section "Feeding"
+    hits = {h.passage.position: h for h in library.search("How are tomatoes watered?", 3)}
+    watering, feeding = hits[1], hits[2]
+    assert (watering.passage.file, feeding.passage.section) == ("garden.md", "Feeding")
+    asked = subject.about("How deeply are tomatoes watered before feeding?")
+    assert asked.sections == {"feed"}
+    assert asked.penalty(watering) == OTHER_SECTION_PENALTY
+    assert asked.penalty(feeding) == 0

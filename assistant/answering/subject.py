@@ -14,7 +14,11 @@ about the question's subject, and each lowers that answer's score:
 - a term of the question that names what some document is about (a word of a document's
   title, a section heading or its file name: "dishwasher", "flapjacks", "washing machine")
   while the answer's document never says it: `OTHER_SUBJECT_PENALTY` for each, on that answer
-  ("How long is the dishwasher guarantee?" answered by the washing-machine manual's "2 years").
+  ("How long is the dishwasher guarantee?" answered by the washing-machine manual's "2 years");
+- a term of the question that is a word of some section's heading while the answer's passage,
+  with its title, section and file name, never says it: `OTHER_SECTION_PENALTY` for each, on
+  that answer ("How long can I freeze the flapjacks?" answered by the lentil soup's "freezes
+  for up to 2 months" of the same recipe file).
 
 One signal says the opposite, and raises the score: the sentence that holds the answer, with
 its passage's title, section and file name, has every term of the question (`SAID_BONUS`). A
@@ -30,6 +34,9 @@ held-out training articles, where the open F1 did not fall (docs/benchmarks.md).
 OTHER_SUBJECT_PENALTY: 3, 5 and 8 gave the same tune figures at the shipped threshold (1 false
 answer fewer, no right answer lost), 8 one fewer on the held part; 5, as for an absent term.
 Encyclopaedia articles name their own subjects, so held-out training articles are unchanged.
+OTHER_SECTION_PENALTY: 2 and 3 gave the same tune figures (false answers 17 -> 14 of 50, no
+right answer lost; held part unchanged), as did the real-document bench; held-out training
+articles have no sections. The same check with titles and file names too cost 0.55 open F1 there.
 SAID_BONUS: 2, 3, 4 and 5 gave the same household tune figures (right answers 111 -> 115 of 150,
 false answers unchanged at 17 of 50), and on held-out training articles (4 held out) open F1
 57.37 -> 58.43 at 2 and 3, 58.21 at 4 and 5, still 1 false answer of 75.
@@ -53,6 +60,7 @@ from assistant.text import STOPWORDS
 ABSENT_TERM_PENALTY = 5.0
 MISSING_NAME_PENALTY = 3.0
 OTHER_SUBJECT_PENALTY = 5.0
+OTHER_SECTION_PENALTY = 3.0
 SAID_BONUS = 3.0
 
 # words that say what kind of answer is wanted, not what it is about
@@ -97,12 +105,13 @@ DocumentKey = tuple[str, str]  # (collection, file)
 @dataclass(frozen=True)
 class QuestionSubject:
     """What one question is about, against one library: the stems of its names, how many of
-    its words no document contains, and its words that name some document's subject, with the
-    words of every document (`Subject.documents`)."""
+    its words no document contains, its words that name some document's subject or some
+    section, with the words of every document (`Subject.documents`)."""
 
     names: frozenset[str]
     absent_terms: int
     subjects: frozenset[str]
+    sections: frozenset[str]  # its words that are words of a section heading
     documents: Mapping[DocumentKey, frozenset[str]]
     terms: frozenset[str]  # the stems of all its words
 
@@ -115,12 +124,13 @@ class QuestionSubject:
 
     def penalty(self, hit: Hit) -> float:
         """The score penalty of an answer from the passage of `hit`."""
-        missing = self.names - stems(_searchable(hit.passage)) if self.names else set()
+        here = stems(_searchable(hit.passage)) if self.names or self.sections else set()
         unsaid = self.subjects - self.documents.get((hit.collection, hit.passage.file), set())
         return (
             ABSENT_TERM_PENALTY * self.absent_terms
-            + MISSING_NAME_PENALTY * len(missing)
+            + MISSING_NAME_PENALTY * len(self.names - here)
             + OTHER_SUBJECT_PENALTY * len(unsaid)
+            + OTHER_SECTION_PENALTY * len(self.sections - here)
         )
 
 
@@ -133,14 +143,17 @@ class Subject:
         it mentions, for misspelt words and initials."""
         documents: dict[DocumentKey, set[str]] = {}
         headings: set[str] = set()
+        sections: set[str] = set()
         for collection, passage in passages:
             documents.setdefault((collection, passage.file), set()).update(
                 stems(_searchable(passage))
             )
             headings |= stems(f"{passage.title}\n{passage.section}\n{Path(passage.file).stem}")
+            sections |= stems(passage.section)
         self.documents = {key: frozenset(words) for key, words in documents.items()}
         self._words: frozenset[str] = frozenset().union(*self.documents.values())
         self._headings = frozenset(headings)
+        self._sections = frozenset(sections)
         self._vocabulary = vocabulary
 
     @classmethod
@@ -156,7 +169,9 @@ class Subject:
         )
         names = frozenset(stem(word.lower()) for word, named in words if named)
         terms = frozenset(stem(word.lower()) for word, _ in words)
-        return QuestionSubject(names, absent, terms & self._headings, self.documents, terms)
+        return QuestionSubject(
+            names, absent, terms & self._headings, terms & self._sections, self.documents, terms
+        )
 
 
 def _searchable(passage: Passage) -> str:
