@@ -14,6 +14,12 @@ Whisper itself thinks is no speech (no-speech probability above `NO_SPEECH` with
 log-probability below `LOW_LOGPROB`), that it barely believes (below `VERY_LOW_LOGPROB`), or
 that repeats itself (compression ratio above `MAX_COMPRESSION`) is dropped, as are sound
 captions ("(coughs)", "[BLANK_AUDIO]"). Confidence is exp(mean token log-probability).
+
+The transcript is given in the form of every recognizer's (`spoken_form`): lower case, without
+the punctuation Whisper adds. The answerer reads capitalised words of a question as names the
+documents must mention (`assistant.answering.unmentioned`, `assistant.answering.subject`), and
+Whisper capitalises the words it takes for names ("What Problem Is Renegade 420 Meeting?"), in
+its own spelling, not the documents'.
 """
 
 from __future__ import annotations
@@ -43,6 +49,9 @@ MAX_COMPRESSION = 2.4  # openai-whisper's threshold for repetition loops
 PAD_SECONDS = 0.3  # kept on each side of the speech Silero hears
 MAX_PROMPT_NAMES = 40  # the prompt must stay under Whisper's 223 prompt tokens
 _CAPTION = re.compile(r"\[[^\]]*\]|\([^)]*\)|\*[^*]*\*|♪")
+# a word: letters and digits, joined by an apostrophe, a decimal point, a thousands comma or a
+# colon ("don't", "3.5", "1,000", "6:45"), a currency sign before its amount, a percent after it
+_SPOKEN_WORD = re.compile(r"(?:[£$€](?=\d))?[^\W_]+(?:['.,:][^\W_]+)*(?:(?<=\d)%)?")
 
 
 def weights_folder(model_dir: str) -> Path:
@@ -147,12 +156,19 @@ class WhisperRecognizer(WholeUtterance):
             vad_filter=False,
         )
         kept = [s for s in segments if _believable(s)]
-        text = " ".join(" ".join(_CAPTION.sub(" ", s.text).split()) for s in kept).strip()
-        if not any(c.isalnum() for c in text):
+        text = spoken_form(" ".join(_CAPTION.sub(" ", s.text) for s in kept))
+        if not text:
             return Heard("")
         tokens = sum(len(s.tokens) for s in kept)
         logprob = sum(s.avg_logprob * len(s.tokens) for s in kept) / max(tokens, 1)
         return Heard(text, math.exp(logprob))
+
+
+def spoken_form(text: str) -> str:
+    """`text` as a recognizer's transcript: lower case, its words (`_SPOKEN_WORD`) separated by
+    single spaces, every other character (question marks, commas between words, hyphens,
+    quotes) dropped ("What's Renegade-420, Meeting?" -> "what's renegade 420 meeting")."""
+    return " ".join(_SPOKEN_WORD.findall(text.lower().replace("’", "'")))
 
 
 def _believable(segment: Any) -> bool:
