@@ -1,6 +1,7 @@
 """Whisper tiny.en (faster-whisper) and the second opinion on weak turns: real Whisper on a
 Piper question (its transcript lower case, without punctuation, so a name it misspells is not
-read as one the documents lack), on silence, pink noise and a cough; the weights' sha256; the
+read as one the documents lack, and a name it spells as no English word respelt the documents'
+way), on silence, pink noise and a cough; the weights' sha256; the
 documents' names as its prompt; the settings; and the second opinion's choice, with real
 answers."""
 
@@ -155,6 +156,27 @@ def test_a_copy_of_the_pinned_weights_loads(tmp_path: Path, question_pcm) -> Non
     copy = shutil.copytree(whisper.weights_folder(""), tmp_path / "tiny")
     heard = transcribe(WhisperRecognizer(str(copy), threads=1), question_pcm)
     assert "books" in speech_words(heard.text)
+
+
+def test_a_name_whisper_spells_its_own_way_is_respelt_as_the_documents_spell_it(
+    tmp_path: Path,
+) -> None:
+    """Whisper writes "phages" as "fages", no English word: it becomes the document word that
+    sounds the same; an English word that is no document word ("reflexes") stays."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "phages.txt").write_text(
+        "Phage therapy\n\nPhages infect bacteria. A worry of using phages is that they infect "
+        "good bacteria too. The tortoise has a slow reflex.\n"
+    )
+    load_stick(docs, tmp_path / "state")
+    recognizer = WhisperRecognizer(threads=1)
+    assert recognizer.respelt("what is a worry of using fages") == "what is a worry of using fages"
+    recognizer.use_documents(library_speech(open_library(tmp_path / "state"), tmp_path))
+    heard = transcribe(recognizer, _spoken("What is a worry of using phages?", tmp_path))
+    assert "phages" in heard.text.split()
+    assert recognizer.respelt("what is a worry of using fages") == "what is a worry of using phages"
+    assert recognizer.respelt("who has slower reflexes") == "who has slower reflexes"
 
 
 def test_the_documents_names_prime_whisper() -> None:

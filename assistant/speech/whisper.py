@@ -19,11 +19,17 @@ The transcript is given in the form of every recognizer's (`spoken_form`): lower
 the punctuation Whisper adds. The answerer reads capitalised words of a question as names the
 documents must mention (`assistant.answering.unmentioned`, `assistant.answering.subject`), and
 Whisper capitalises the words it takes for names ("What Problem Is Renegade 420 Meeting?"), in
-its own spelling, not the documents'.
+its own spelling, not the documents'. With documents, a word of the transcript that is neither
+theirs nor in the CMU dictionary (so no English word: a name in Whisper's spelling, "fages",
+"ugway") is then respelt: replaced by the document word that sounds nearly the same, as
+espeak-ng pronounces it (`assistant.speech.hypotheses.Repairer`, which repairs PocketSphinx's
+transcripts); English words stay as Whisper wrote them, since moving them toward document words
+made wrong ones ("marvel" -> "martial", docs/experiments.md).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import math
@@ -33,7 +39,9 @@ from typing import Any
 
 import numpy as np
 
-from assistant.speech.document_speech import DocumentSpeech
+from assistant.speech.document_speech import DocumentSpeech, cmu_dictionary
+from assistant.speech.hypotheses import Repairer, read_phones
+from assistant.speech.pronounce import espeak_pronunciations
 from assistant.speech.recognizer import AsrError, Heard, WholeUtterance
 from assistant.voice.audio import FRAME_BYTES, SAMPLE_RATE
 from assistant.voice.vad import silero_vad
@@ -85,6 +93,12 @@ def verify_weights(folder: Path) -> None:
         )
 
 
+@functools.cache
+def dictionary_words() -> frozenset[str]:
+    """The words of the CMU pronouncing dictionary: the English words Whisper may write."""
+    return frozenset(read_phones(cmu_dictionary()))
+
+
 def prompt_of(names: tuple[str, ...]) -> str | None:
     """The prompt that primes Whisper with the documents' names; None without names."""
     return ", ".join(names[:MAX_PROMPT_NAMES]) + "." if names else None
@@ -133,11 +147,31 @@ class WhisperRecognizer(WholeUtterance):
             raise AsrError(f"Whisper cannot start from {folder} ({err})") from None
         self._prompt_names = prompt
         self._prompt: str | None = None
+        self._repairer: Repairer | None = None
         self._audio = bytearray()
 
     def use_documents(self, speech: DocumentSpeech) -> None:
-        """Prompt with the names of `speech` (when `prompt`)."""
+        """Prompt with the names of `speech` (when `prompt`) and respell toward its words."""
         self._prompt = prompt_of(speech.names) if self._prompt_names else None
+        self._repairer = Repairer(read_phones(speech.dictionary), {})
+        dictionary_words()  # read now, not in a question's turn
+
+    def respelt(self, text: str) -> str:
+        """`text` (`spoken_form`) with each word that is neither a document word nor in the CMU
+        dictionary replaced by the single document word that sounds nearly the same (module
+        docstring); `text` unchanged before `use_documents` or without espeak-ng."""
+        if self._repairer is None:
+            return text
+        english = dictionary_words()
+        unknown = [
+            w
+            for w in text.split()
+            if w.isalpha() and w not in english and not self._repairer.knows(w)
+        ]
+        if not unknown:
+            return text
+        phones = espeak_pronunciations(unknown)
+        return self._repairer.repair(text, {w: tuple(p.split()) for w, p in phones.items()})
 
     def transcribe(self, pcm: bytes) -> Heard:
         """What Whisper hears in 16 kHz mono int16 `pcm`: Heard("") when there is no speech."""
@@ -156,7 +190,7 @@ class WhisperRecognizer(WholeUtterance):
             vad_filter=False,
         )
         kept = [s for s in segments if _believable(s)]
-        text = spoken_form(" ".join(_CAPTION.sub(" ", s.text) for s in kept))
+        text = self.respelt(spoken_form(" ".join(_CAPTION.sub(" ", s.text) for s in kept)))
         if not text:
             return Heard("")
         tokens = sum(len(s.tokens) for s in kept)
