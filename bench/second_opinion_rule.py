@@ -6,7 +6,7 @@ on the recorded answers, without running a recognizer again.
 Per rule (weak margin, weak confidence, switch margin, agreement bonus), pooled over the
 conditions: open F1 of the loaded questions, false answers on the not-loaded ones, and the
 share of turns that would ask Whisper, of all and of the loaded questions (a not-loaded one is
-"not found" and asks under every rule that asks at all; a Pi 5 takes 1.3-1.7 s for each).
+mostly "not found", so it asks under most rules; Whisper takes 1.3-1.7 s a turn on a Pi 5).
 Prints the shipped rule (the table's first row), then the rules on the F1 / second-opinion
 frontier whose false answers stay within `--max-false`. Use training questions only.
 
