@@ -18,8 +18,11 @@ Carrier", "Verizon Lades First Tour", "Superbowl 50"), while a number tells mode
 ("Raspberry Pi 5" is not mentioned by documents about the Raspberry Pi 4).
 
 Lower-case words are not checked: a question may put the documents' words differently ("how
-big" for "size"). A transcript of a spoken question is lower case and made of words the
-recognizer's document LM holds, so only its numbers are checked.
+big" for "size"). A transcript of a spoken question is lower case (every recognizer's, Whisper's
+lower-cased by `assistant.speech.whisper.spoken_form`), so only its numbers are checked: a
+recognizer spells a name as it hears it, PocketSphinx with the words of the documents' LM,
+Whisper its own way ("Granger" for "graingert"), and a misheard name is no sign that the
+documents lack it.
 """
 
 from __future__ import annotations

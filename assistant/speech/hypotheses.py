@@ -78,6 +78,10 @@ class Repairer:
                 self._by_length[len(phones)].append((word, phones))
         self._vocabulary = frozenset(document_phones)
 
+    def knows(self, word: str) -> bool:
+        """Whether `word` is a document word (kept as it is)."""
+        return word in self._vocabulary
+
     def _closest(self, phones: tuple[str, ...]) -> str | None:
         best: list[tuple[int, str]] = []
         for length in range(len(phones) - 2, len(phones) + 3):
@@ -91,23 +95,29 @@ class Repairer:
             return None
         return best[0][1]
 
-    def repair(self, hypothesis: str) -> str:
+    def repair(
+        self, hypothesis: str, pronounced: Mapping[str, tuple[str, ...]] | None = None
+    ) -> str:
+        """`hypothesis` with its near-miss words moved to document words, each heard word
+        pronounced by `pronounced` when given (a word it lacks is kept), else by the
+        recognizer's dictionary."""
+        english = self._english if pronounced is None else pronounced
         words = hypothesis.split()
         out: list[str] = []
         i = 0
         while i < len(words):
             word = words[i]
-            if word in self._vocabulary or word in STOPWORDS or word not in self._english:
+            if word in self._vocabulary or word in STOPWORDS or word not in english:
                 out.append(word)
                 i += 1
                 continue
             pair = words[i + 1] if i + 1 < len(words) else None
-            if pair is not None and pair not in self._vocabulary and pair in self._english:
-                joined = self._closest(self._english[word] + self._english[pair])
+            if pair is not None and pair not in self._vocabulary and pair in english:
+                joined = self._closest(english[word] + english[pair])
                 if joined is not None:
                     out.append(joined)
                     i += 2
                     continue
-            out.append(self._closest(self._english[word]) or word)
+            out.append(self._closest(english[word]) or word)
             i += 1
         return " ".join(out)

