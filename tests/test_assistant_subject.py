@@ -140,3 +140,13 @@ def test_a_word_of_another_sections_heading_costs_an_answer_whose_passage_lacks_
     assert asked.sections == {"feed"}
     assert asked.penalty(watering) == OTHER_SECTION_PENALTY
     assert asked.penalty(feeding) == 0
+
+
+def test_a_question_of_fewer_than_two_words_gains_no_bonus(library, subject) -> None:
+    (hours,) = library.search("When does the library open on Monday?", 1)
+    sentence = (
+        "The Riverside Community Library opens at nine in the morning from Monday to Saturday."
+    )
+    # a misheard spoken question: "library" is its one word ("what", "is", "to" say nothing)
+    assert subject.about("what is to library").said_bonus(sentence, hours.passage) == 0
+    assert subject.about("what is to it").said_bonus(sentence, hours.passage) == 0
